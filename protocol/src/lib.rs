@@ -1,0 +1,26 @@
+//! The wire contract of trackcache and nothing else: the messages a client
+//! and `trackcached` exchange, the handshake, the error codes and the frame
+//! codec. `PROTOCOL.md` describes the bytes for implementers in other
+//! languages.
+
+pub mod codec;
+mod error;
+mod event;
+pub mod frame;
+mod message;
+mod request;
+mod response;
+mod track;
+
+pub use codec::{decode_client, decode_server, encode_frame, encode_frame_into, CodecError};
+pub use error::{ErrorCode, ErrorReply};
+pub use event::{Event, FieldChange};
+pub use message::{
+    capability, ClientMessage, EventFrame, Hello, ServerMessage, Welcome, DEFAULT_MAX_FRAME_LEN,
+    PROTOCOL_VERSION,
+};
+pub use request::{KvSet, Request};
+pub use response::{
+    CacheTotals, KvLookup, KvStored, NamespaceStats, Response, StatsReport, StatusInfo,
+};
+pub use track::{MediaFlags, Track};
