@@ -194,6 +194,25 @@ mod tests {
     }
 
     #[test]
+    fn ping_example_bytes() {
+        // The example in PROTOCOL.md.
+        let req = ClientMessage::Request {
+            id: 1,
+            request: Request::Ping,
+        };
+        let mut want = vec![0, 0, 0, 16, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+        want.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(encode_frame(&req, 1024).unwrap(), want);
+        let reply = ServerMessage::Reply {
+            id: 1,
+            result: Ok(Response::Pong),
+        };
+        let mut want = vec![0, 0, 0, 20, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+        want.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(encode_frame(&reply, 1024).unwrap(), want);
+    }
+
+    #[test]
     fn oversized_messages_are_refused_when_encoding() {
         let msg = ClientMessage::Request {
             id: 1,

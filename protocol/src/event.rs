@@ -11,17 +11,17 @@ pub enum Event {
     /// A track appeared in the library.
     TrackAdded {
         /// The new track.
-        track: Track,
+        track: Box<Track>,
     },
     /// A track disappeared from the library.
     TrackRemoved {
         /// The track as it was.
-        track: Track,
+        track: Box<Track>,
     },
     /// Fields that matter for caches changed on a track.
     TrackModified {
         /// The track as it is now.
-        track: Track,
+        track: Box<Track>,
         /// Old and new values of every field that changed.
         changes: Vec<FieldChange>,
     },

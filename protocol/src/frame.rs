@@ -50,7 +50,10 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<bool, FrameError>
 /// Reads one frame's payload. `Ok(None)` means the peer closed the stream
 /// cleanly between frames. A declared length over `max_frame_len` is refused
 /// before anything is allocated.
-pub fn read_frame(reader: &mut impl Read, max_frame_len: u32) -> Result<Option<Vec<u8>>, FrameError> {
+pub fn read_frame(
+    reader: &mut impl Read,
+    max_frame_len: u32,
+) -> Result<Option<Vec<u8>>, FrameError> {
     let mut header = [0u8; FRAME_HEADER_LEN];
     if !read_full(reader, &mut header)? {
         return Ok(None);
@@ -84,12 +87,30 @@ mod tests {
     #[test]
     fn reads_back_what_it_wrote() {
         let mut buf = Vec::new();
-        write_frame(&mut buf, &ServerMessage::Reply { id: 1, result: Ok(crate::Response::Pong) }, 100).unwrap();
-        write_frame(&mut buf, &ServerMessage::Reply { id: 2, result: Ok(crate::Response::Pong) }, 100).unwrap();
+        write_frame(
+            &mut buf,
+            &ServerMessage::Reply {
+                id: 1,
+                result: Ok(crate::Response::Pong),
+            },
+            100,
+        )
+        .unwrap();
+        write_frame(
+            &mut buf,
+            &ServerMessage::Reply {
+                id: 2,
+                result: Ok(crate::Response::Pong),
+            },
+            100,
+        )
+        .unwrap();
         let mut r = Cursor::new(buf);
         for id in [1, 2] {
             let p = read_frame(&mut r, 100).unwrap().unwrap();
-            assert!(matches!(decode_server(&p).unwrap(), ServerMessage::Reply { id: got, .. } if got == id));
+            assert!(
+                matches!(decode_server(&p).unwrap(), ServerMessage::Reply { id: got, .. } if got == id)
+            );
         }
         assert!(read_frame(&mut r, 100).unwrap().is_none(), "clean EOF");
     }
@@ -106,8 +127,14 @@ mod tests {
     #[test]
     fn eof_inside_a_frame_is_an_error() {
         let mut r = Cursor::new(vec![0, 0]);
-        assert!(matches!(read_frame(&mut r, 10), Err(FrameError::Truncated { got: 2, want: 4 })));
+        assert!(matches!(
+            read_frame(&mut r, 10),
+            Err(FrameError::Truncated { got: 2, want: 4 })
+        ));
         let mut r = Cursor::new(vec![0, 0, 0, 5, 1, 2]);
-        assert!(matches!(read_frame(&mut r, 10), Err(FrameError::Truncated { got: 2, want: 5 })));
+        assert!(matches!(
+            read_frame(&mut r, 10),
+            Err(FrameError::Truncated { got: 2, want: 5 })
+        ));
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod event;
 pub mod frame;
 mod message;
+pub mod paths;
 mod request;
 mod response;
 mod track;
