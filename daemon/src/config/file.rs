@@ -1,0 +1,95 @@
+//! The TOML config file's shape. Every field is optional: what the file does
+//! not say comes from the built-in defaults. Unknown keys are errors, so a
+//! typo does not silently do nothing.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Top level of `config.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Socket path.
+    pub socket: Option<PathBuf>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Connection cap.
+    pub max_connections: Option<usize>,
+    /// Largest frame payload in bytes.
+    pub max_frame_bytes: Option<u32>,
+    /// Log filter (`info`, `debug`, `trackcache_daemon=trace`, ...).
+    pub log_level: Option<String>,
+    /// Graceful-shutdown budget in milliseconds.
+    pub shutdown_timeout_ms: Option<u64>,
+    /// `[cache]` section.
+    #[serde(default)]
+    pub cache: CacheFile,
+}
+
+/// `[cache]`: the default namespace policy and per-namespace overrides.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheFile {
+    /// `[cache.default]`.
+    #[serde(default)]
+    pub default: NamespaceFile,
+    /// `[cache.namespaces.NAME]`.
+    #[serde(default)]
+    pub namespaces: BTreeMap<String, NamespaceFile>,
+}
+
+/// One namespace policy as written in the file; missing fields inherit.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceFile {
+    /// Default TTL in seconds; 0 means entries never expire.
+    pub ttl_secs: Option<u64>,
+    /// TTL of "known absent" entries in seconds; 0 means never.
+    pub negative_ttl_secs: Option<u64>,
+    /// Entry bound (LRU eviction beyond it).
+    pub max_entries: Option<u64>,
+    /// Byte bound over keys plus values (LRU eviction beyond it).
+    pub max_bytes: Option<u64>,
+    /// Whether entries are written to disk and survive restarts.
+    pub persistent: Option<bool>,
+}
+
+impl FileConfig {
+    /// Parses the file's text; the error carries TOML's line and column.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_file() {
+        let f = FileConfig::parse(
+            r#"
+            socket = "/s"
+            max_frame_bytes = 2048
+            [cache.default]
+            ttl_secs = 60
+            [cache.namespaces.musicbrainz]
+            ttl_secs = 0
+            persistent = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(f.max_frame_bytes, Some(2048));
+        assert_eq!(f.cache.default.ttl_secs, Some(60));
+        assert_eq!(f.cache.namespaces["musicbrainz"].persistent, Some(true));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = FileConfig::parse("sockett = \"/s\"").unwrap_err();
+        assert!(err.contains("sockett"), "{err}");
+        assert!(FileConfig::parse("[cache.default]\nttl = 1").is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! The `kv` tree: persistent generic-cache entries.
+//!
+//! Key: namespace bytes, a 0 byte, key bytes (namespaces never contain 0, so
+//! a namespace is a key prefix). Value, layout version 1:
+//! `[1][flags][stored_at_ms: u64 BE][expires_at_ms: u64 BE, 0 = never][value...]`,
+//! flags bit 0 = negative. A hand layout rather than a serde format because
+//! it is tiny, fixed, and read on every start-up.
+
+use super::{map_err, Store, StoreError};
+
+pub(super) const TREE: &str = "kv";
+const LAYOUT_V1: u8 = 1;
+const HEADER_LEN: usize = 18;
+
+/// A persisted generic-cache entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistedKv {
+    /// Value bytes (empty for negative entries).
+    pub value: Vec<u8>,
+    /// "Known absent" marker.
+    pub negative: bool,
+    /// When it was stored, Unix ms.
+    pub stored_at_ms: u64,
+    /// When it expires, Unix ms; `None` = never.
+    pub expires_at_ms: Option<u64>,
+}
+
+/// One record read back at start-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvRecord {
+    /// Namespace.
+    pub namespace: String,
+    /// Key.
+    pub key: String,
+    /// Entry.
+    pub entry: PersistedKv,
+}
+
+fn tree_key(namespace: &str, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(namespace.len() + 1 + key.len());
+    k.extend_from_slice(namespace.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+fn encode(e: &PersistedKv) -> Vec<u8> {
+    let mut v = Vec::with_capacity(HEADER_LEN + e.value.len());
+    v.push(LAYOUT_V1);
+    v.push(u8::from(e.negative));
+    v.extend_from_slice(&e.stored_at_ms.to_be_bytes());
+    v.extend_from_slice(&e.expires_at_ms.unwrap_or(0).to_be_bytes());
+    v.extend_from_slice(&e.value);
+    v
+}
+
+fn decode(k: &[u8], v: &[u8]) -> Option<KvRecord> {
+    let split = k.iter().position(|&b| b == 0)?;
+    let namespace = std::str::from_utf8(&k[..split]).ok()?.to_owned();
+    let key = std::str::from_utf8(&k[split + 1..]).ok()?.to_owned();
+    if v.len() < HEADER_LEN || v[0] != LAYOUT_V1 {
+        return None;
+    }
+    let stored_at_ms = u64::from_be_bytes(v[2..10].try_into().ok()?);
+    let expires = u64::from_be_bytes(v[10..18].try_into().ok()?);
+    Some(KvRecord {
+        namespace,
+        key,
+        entry: PersistedKv {
+            value: v[HEADER_LEN..].to_vec(),
+            negative: v[1] & 1 == 1,
+            stored_at_ms,
+            expires_at_ms: (expires != 0).then_some(expires),
+        },
+    })
+}
+
+impl Store {
+    /// Writes (or replaces) one entry.
+    pub fn put_kv(
+        &self,
+        namespace: &str,
+        key: &str,
+        entry: &PersistedKv,
+    ) -> Result<(), StoreError> {
+        self.kv
+            .insert(tree_key(namespace, key), encode(entry))
+            .map(drop)
+            .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// Removes one entry (absent is fine).
+    pub fn delete_kv(&self, namespace: &str, key: &str) -> Result<(), StoreError> {
+        self.kv
+            .remove(tree_key(namespace, key))
+            .map(drop)
+            .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// Removes every entry of a namespace.
+    pub fn clear_kv_namespace(&self, namespace: &str) -> Result<(), StoreError> {
+        let mut prefix = namespace.as_bytes().to_vec();
+        prefix.push(0);
+        let mut batch = sled::Batch::default();
+        for item in self.kv.scan_prefix(&prefix).keys() {
+            batch.remove(item.map_err(|e| map_err(&self.path, e))?);
+        }
+        self.kv
+            .apply_batch(batch)
+            .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// Every persisted entry. Records whose bytes do not decode (written by
+    /// a damaged disk or a future layout) are skipped and counted, so one bad
+    /// record cannot keep the daemon from starting.
+    pub fn load_kv(&self) -> Result<(Vec<KvRecord>, usize), StoreError> {
+        let mut out = Vec::new();
+        let mut skipped = 0;
+        for item in self.kv.iter() {
+            let (k, v) = item.map_err(|e| map_err(&self.path, e))?;
+            match decode(&k, &v) {
+                Some(r) => out.push(r),
+                None => skipped += 1,
+            }
+        }
+        Ok((out, skipped))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(v: &[u8], negative: bool, exp: Option<u64>) -> PersistedKv {
+        PersistedKv {
+            value: v.to_vec(),
+            negative,
+            stored_at_ms: 1_700_000_000_000,
+            expires_at_ms: exp,
+        }
+    }
+
+    #[test]
+    fn layout_round_trips() {
+        for e in [entry(b"abc", false, Some(5)), entry(b"", true, None)] {
+            let r = decode(&tree_key("ns", "k\u{e9}y"), &encode(&e)).unwrap();
+            assert_eq!((r.namespace.as_str(), r.key.as_str()), ("ns", "k\u{e9}y"));
+            assert_eq!(r.entry, e);
+        }
+        assert!(
+            decode(b"nsk", &encode(&entry(b"", false, None))).is_none(),
+            "no separator"
+        );
+        assert!(
+            decode(&tree_key("a", "b"), &[9; 20]).is_none(),
+            "unknown layout"
+        );
+    }
+
+    #[test]
+    fn entries_persist_and_namespaces_clear_separately() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.put_kv("a", "1", &entry(b"x", false, None)).unwrap();
+            s.put_kv("a", "2", &entry(b"y", false, None)).unwrap();
+            s.put_kv("ab", "1", &entry(b"z", false, None)).unwrap();
+            s.delete_kv("a", "2").unwrap();
+            s.flush().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let (all, skipped) = s.load_kv().unwrap();
+        assert_eq!((all.len(), skipped), (2, 0));
+        s.clear_kv_namespace("a").unwrap();
+        let (all, _) = s.load_kv().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            all[0].namespace, "ab",
+            "a prefix of another namespace is not cleared"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! The persistent store: the only module that names sled.
+//!
+//! One sled database under `<data-dir>/db` with typed trees, each owned by a
+//! submodule that also owns its byte layout. The store is treated as
+//! rebuildable: caches can be refilled and the library re-read, so a store
+//! that cannot be opened is reported with the path and what to do, never
+//! "repaired" silently.
+
+mod kv;
+
+use std::path::{Path, PathBuf};
+
+pub use kv::{KvRecord, PersistedKv};
+
+/// Schema version of the data directory's layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META_TREE: &str = "meta";
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database.
+    #[error(
+        "the database in {path} is in use by another process (is another trackcached \
+         running with the same --data-dir?)"
+    )]
+    Locked {
+        /// The database directory.
+        path: PathBuf,
+    },
+    /// The data directory was written by a newer daemon.
+    #[error(
+        "the data dir {path} has schema version {found}, newer than this trackcached's {SCHEMA_VERSION}; \
+         upgrade trackcached or use another --data-dir"
+    )]
+    NewerSchema {
+        /// The data dir.
+        path: PathBuf,
+        /// Version found on disk.
+        found: u32,
+    },
+    /// The database is damaged.
+    #[error(
+        "the database in {path} is damaged ({detail}); stop trackcached, move the directory aside \
+         and restart: caches refill and the library is re-read"
+    )]
+    Corrupt {
+        /// The database directory.
+        path: PathBuf,
+        /// What sled or the decoder said.
+        detail: String,
+    },
+    /// The disk refused a read or write (full, read-only, gone).
+    #[error("storage I/O failed: {0} (is the disk full or read-only?)")]
+    Io(String),
+}
+
+/// Handle to the open database. Cheap to clone (sled handles are shared).
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    kv: sled::Tree,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database under `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        create_private_dir(data_dir).map_err(|e| {
+            StoreError::Io(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join("db");
+        let db = sled::Config::new()
+            .path(&path)
+            .open()
+            .map_err(|e| open_error(&path, e))?;
+        let meta = db.open_tree(META_TREE).map_err(|e| map_err(&path, e))?;
+        check_schema(&meta, data_dir)?;
+        let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
+        Ok(Self { path, db, kv })
+    }
+
+    /// Writes everything to disk and waits for the disk to confirm.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db
+            .flush()
+            .map(drop)
+            .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+fn check_schema(meta: &sled::Tree, data_dir: &Path) -> Result<(), StoreError> {
+    let found = meta.get(SCHEMA_KEY).map_err(|e| map_err(data_dir, e))?;
+    match found {
+        None => {
+            meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(|e| map_err(data_dir, e))?;
+            Ok(())
+        }
+        Some(bytes) => {
+            let found = <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| StoreError::Corrupt {
+                    path: data_dir.to_path_buf(),
+                    detail: "schema version is not a 4-byte number".into(),
+                })?;
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: data_dir.to_path_buf(),
+                    found,
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open_error(path: &Path, e: sled::Error) -> StoreError {
+    // sled reports a held file lock as an I/O error mentioning the lock.
+    if let sled::Error::Io(io) = &e {
+        if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") {
+            return StoreError::Locked {
+                path: path.to_path_buf(),
+            };
+        }
+    }
+    map_err(path, e)
+}
+
+fn map_err(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) => StoreError::Io(io.to_string()),
+        other => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_open_of_the_same_dir_is_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        let err = Store::open(dir.path())
+            .err()
+            .expect("second open must fail");
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            let meta = s.db.open_tree(META_TREE).unwrap();
+            meta.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
+            s.flush().unwrap();
+        }
+        let err = Store::open(dir.path())
+            .err()
+            .expect("newer schema must fail");
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+}
