@@ -1,0 +1,282 @@
+//! One generic-cache namespace: entries in LRU order, an expiry index and
+//! the namespace's counters. Pure: time comes in as `now_ms` (Unix ms), and
+//! nothing here touches the disk; the caller persists what it is told.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use lru::LruCache;
+use trackcache_protocol::{KvLookup, NamespaceStats};
+
+use crate::config::NamespacePolicy;
+
+/// A stored entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Value bytes; empty for negative entries.
+    pub value: Vec<u8>,
+    /// "Known absent" marker.
+    pub negative: bool,
+    /// When stored, Unix ms.
+    pub stored_at_ms: u64,
+    /// When it expires, Unix ms; `None` = never.
+    pub expires_at_ms: Option<u64>,
+}
+
+impl Entry {
+    fn is_live(&self, now_ms: u64) -> bool {
+        self.expires_at_ms.is_none_or(|t| t > now_ms)
+    }
+}
+
+/// Counters of one namespace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Lookups that found a value.
+    pub hits: u64,
+    /// Lookups that found a "known absent" marker.
+    pub negative_hits: u64,
+    /// Lookups that found nothing live.
+    pub misses: u64,
+    /// Entries stored.
+    pub sets: u64,
+    /// Entries removed on request.
+    pub deletes: u64,
+    /// Entries removed because their TTL ran out.
+    pub expirations: u64,
+    /// Entries removed to respect a bound.
+    pub evictions: u64,
+}
+
+/// The entry (key plus value) does not fit in the namespace at all.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "an entry of {size} bytes (key plus value) is larger than the namespace's max_bytes of {max}"
+)]
+pub struct EntryTooLarge {
+    /// Key plus value bytes.
+    pub size: u64,
+    /// The namespace's byte bound.
+    pub max: u64,
+}
+
+/// What a `set` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SetOutcome {
+    /// When the new entry expires, Unix ms.
+    pub expires_at_ms: Option<u64>,
+    /// Keys evicted (least recently used first) to make room.
+    pub evicted: Vec<Arc<str>>,
+}
+
+/// One namespace.
+pub struct Namespace {
+    policy: NamespacePolicy,
+    entries: LruCache<Arc<str>, Entry>,
+    expiry: BTreeSet<(u64, Arc<str>)>,
+    bytes: u64,
+    counters: Counters,
+}
+
+fn entry_size(key: &str, e: &Entry) -> u64 {
+    (key.len() + e.value.len()) as u64
+}
+
+impl Namespace {
+    /// An empty namespace with this policy.
+    pub fn new(policy: NamespacePolicy) -> Self {
+        Self {
+            policy,
+            entries: LruCache::unbounded(),
+            expiry: BTreeSet::new(),
+            bytes: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The namespace's policy.
+    pub fn policy(&self) -> &NamespacePolicy {
+        &self.policy
+    }
+
+    /// When an entry set now with this explicit TTL expires. `Some(0)` means
+    /// never; `None` uses the policy (its negative TTL for negative entries).
+    pub fn expiry_for(&self, ttl_ms: Option<u64>, negative: bool, now_ms: u64) -> Option<u64> {
+        let ttl_ms = match ttl_ms {
+            Some(0) => return None,
+            Some(ms) => ms,
+            None => {
+                let d = if negative {
+                    self.policy.negative_ttl
+                } else {
+                    self.policy.ttl
+                };
+                u64::try_from(d?.as_millis()).unwrap_or(u64::MAX)
+            }
+        };
+        Some(now_ms.saturating_add(ttl_ms))
+    }
+
+    /// Looks a key up, counting the outcome. An entry whose TTL has run out
+    /// is a miss even before the expiry task removes it.
+    pub fn get(&mut self, key: &str, now_ms: u64) -> KvLookup {
+        let lookup = match self.entries.get(key) {
+            Some(e) if e.is_live(now_ms) => {
+                let expires_in_ms = e.expires_at_ms.map(|t| t - now_ms);
+                if e.negative {
+                    KvLookup::Negative { expires_in_ms }
+                } else {
+                    KvLookup::Hit {
+                        value: e.value.clone(),
+                        expires_in_ms,
+                    }
+                }
+            }
+            _ => KvLookup::Miss,
+        };
+        match lookup {
+            KvLookup::Hit { .. } => self.counters.hits += 1,
+            KvLookup::Negative { .. } => self.counters.negative_hits += 1,
+            KvLookup::Miss => self.counters.misses += 1,
+        }
+        lookup
+    }
+
+    /// Stores an entry, evicting least recently used entries beyond the bounds.
+    pub fn set(&mut self, key: &str, entry: Entry) -> Result<SetOutcome, EntryTooLarge> {
+        let size = entry_size(key, &entry);
+        if size > self.policy.max_bytes {
+            return Err(EntryTooLarge {
+                size,
+                max: self.policy.max_bytes,
+            });
+        }
+        self.remove(key);
+        let key: Arc<str> = Arc::from(key);
+        if let Some(t) = entry.expires_at_ms {
+            self.expiry.insert((t, key.clone()));
+        }
+        let expires_at_ms = entry.expires_at_ms;
+        self.bytes += size;
+        self.entries.put(key, entry);
+        self.counters.sets += 1;
+        let evicted = self.evict_over_bounds();
+        Ok(SetOutcome {
+            expires_at_ms,
+            evicted,
+        })
+    }
+
+    /// Puts back an entry read from disk at start-up (not counted as a set).
+    /// Returns `None` when it had already expired.
+    pub fn restore(&mut self, key: &str, entry: Entry, now_ms: u64) -> Option<Vec<Arc<str>>> {
+        if !entry.is_live(now_ms) || entry_size(key, &entry) > self.policy.max_bytes {
+            return None;
+        }
+        let outcome = self.set(key, entry).ok()?;
+        self.counters.sets -= 1;
+        Some(outcome.evicted)
+    }
+
+    fn evict_over_bounds(&mut self) -> Vec<Arc<str>> {
+        let mut evicted = Vec::new();
+        while self.entries.len() as u64 > self.policy.max_entries
+            || self.bytes > self.policy.max_bytes
+        {
+            let Some((key, e)) = self.entries.pop_lru() else {
+                break;
+            };
+            self.forget(&key, &e);
+            self.counters.evictions += 1;
+            evicted.push(key);
+        }
+        evicted
+    }
+
+    fn forget(&mut self, key: &Arc<str>, e: &Entry) {
+        self.bytes -= entry_size(key, e);
+        if let Some(t) = e.expires_at_ms {
+            self.expiry.remove(&(t, key.clone()));
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Entry> {
+        let (k, e) = self.entries.pop_entry(key)?;
+        self.forget(&k, &e);
+        Some(e)
+    }
+
+    /// Deletes a key; true when a live entry was removed.
+    pub fn delete(&mut self, key: &str, now_ms: u64) -> bool {
+        match self.remove(key) {
+            Some(e) => {
+                self.counters.deletes += 1;
+                e.is_live(now_ms)
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every entry; returns how many there were.
+    pub fn clear(&mut self) -> u64 {
+        let n = self.entries.len() as u64;
+        self.entries.clear();
+        self.expiry.clear();
+        self.bytes = 0;
+        self.counters.deletes += n;
+        n
+    }
+
+    /// Removes entries whose TTL has run out; returns their keys.
+    pub fn purge_expired(&mut self, now_ms: u64) -> Vec<Arc<str>> {
+        let mut gone = Vec::new();
+        while let Some((t, _)) = self.expiry.first() {
+            if *t > now_ms {
+                break;
+            }
+            let Some((_, key)) = self.expiry.pop_first() else {
+                break;
+            };
+            if let Some((k, e)) = self.entries.pop_entry(&*key) {
+                self.bytes -= entry_size(&k, &e);
+                self.counters.expirations += 1;
+                gone.push(k);
+            }
+        }
+        gone
+    }
+
+    /// The earliest expiry in this namespace, Unix ms.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.expiry.first().map(|(t, _)| *t)
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// A stats row for this namespace.
+    pub fn stats(&self, name: &str) -> NamespaceStats {
+        let c = self.counters;
+        NamespaceStats {
+            name: name.to_owned(),
+            persistent: self.policy.persistent,
+            entries: self.entries.len() as u64,
+            bytes: self.bytes,
+            max_entries: self.policy.max_entries,
+            max_bytes: self.policy.max_bytes,
+            hits: c.hits,
+            negative_hits: c.negative_hits,
+            misses: c.misses,
+            sets: c.sets,
+            deletes: c.deletes,
+            expirations: c.expirations,
+            evictions: c.evictions,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "namespace_tests.rs"]
+mod tests;

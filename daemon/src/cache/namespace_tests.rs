@@ -1,0 +1,141 @@
+use std::time::Duration;
+
+use super::*;
+
+fn policy(max_entries: u64, max_bytes: u64) -> NamespacePolicy {
+    NamespacePolicy {
+        ttl: Some(Duration::from_secs(10)),
+        negative_ttl: Some(Duration::from_secs(2)),
+        max_entries,
+        max_bytes,
+        persistent: false,
+    }
+}
+
+fn value(v: &[u8], expires_at_ms: Option<u64>) -> Entry {
+    Entry {
+        value: v.to_vec(),
+        negative: false,
+        stored_at_ms: 0,
+        expires_at_ms,
+    }
+}
+
+#[test]
+fn hit_negative_hit_and_miss_are_told_apart_and_counted() {
+    let mut ns = Namespace::new(policy(10, 1000));
+    ns.set("a", value(b"1", None)).unwrap();
+    let neg = Entry {
+        negative: true,
+        ..value(b"", Some(500))
+    };
+    ns.set("b", neg).unwrap();
+    assert_eq!(
+        ns.get("a", 100),
+        KvLookup::Hit {
+            value: b"1".to_vec(),
+            expires_in_ms: None
+        }
+    );
+    assert_eq!(
+        ns.get("b", 100),
+        KvLookup::Negative {
+            expires_in_ms: Some(400)
+        }
+    );
+    assert_eq!(ns.get("c", 100), KvLookup::Miss);
+    let c = ns.counters();
+    assert_eq!((c.hits, c.negative_hits, c.misses, c.sets), (1, 1, 1, 2));
+    let s = ns.stats("x");
+    assert!((s.hit_rate() - 2.0 / 3.0).abs() < 1e-9);
+}
+
+#[test]
+fn ttl_defaults_and_overrides() {
+    let ns = Namespace::new(policy(10, 1000));
+    assert_eq!(ns.expiry_for(None, false, 1000), Some(11_000));
+    assert_eq!(ns.expiry_for(None, true, 1000), Some(3_000), "negative TTL");
+    assert_eq!(ns.expiry_for(Some(5), false, 1000), Some(1_005));
+    assert_eq!(ns.expiry_for(Some(0), false, 1000), None, "0 = never");
+    let forever = Namespace::new(NamespacePolicy {
+        ttl: None,
+        ..policy(1, 1)
+    });
+    assert_eq!(forever.expiry_for(None, false, 1000), None);
+}
+
+#[test]
+fn expired_entries_are_never_returned_and_are_purged_in_order() {
+    let mut ns = Namespace::new(policy(10, 1000));
+    ns.set("late", value(b"x", Some(300))).unwrap();
+    ns.set("early", value(b"y", Some(200))).unwrap();
+    ns.set("never", value(b"z", None)).unwrap();
+    assert_eq!(ns.next_expiry(), Some(200));
+    assert_eq!(
+        ns.get("early", 200),
+        KvLookup::Miss,
+        "expired at its instant"
+    );
+    assert_eq!(ns.purge_expired(199), Vec::<Arc<str>>::new());
+    assert_eq!(ns.purge_expired(250), vec![Arc::<str>::from("early")]);
+    assert_eq!(ns.next_expiry(), Some(300));
+    assert_eq!(ns.purge_expired(10_000).len(), 1);
+    assert_eq!(ns.next_expiry(), None);
+    assert_eq!(ns.counters().expirations, 2);
+    assert_eq!(ns.stats("x").entries, 1);
+}
+
+#[test]
+fn overwriting_moves_the_expiry() {
+    let mut ns = Namespace::new(policy(10, 1000));
+    ns.set("k", value(b"x", Some(100))).unwrap();
+    ns.set("k", value(b"y", Some(900))).unwrap();
+    assert!(ns.purge_expired(500).is_empty(), "old deadline forgotten");
+    assert_eq!(ns.stats("x").bytes, 2);
+}
+
+#[test]
+fn lru_eviction_by_entries_respects_recent_use() {
+    let mut ns = Namespace::new(policy(2, 1000));
+    ns.set("a", value(b"1", None)).unwrap();
+    ns.set("b", value(b"2", None)).unwrap();
+    ns.get("a", 0); // a is now most recently used
+    let out = ns.set("c", value(b"3", None)).unwrap();
+    assert_eq!(out.evicted, vec![Arc::<str>::from("b")]);
+    assert_eq!(ns.get("b", 0), KvLookup::Miss);
+    assert!(matches!(ns.get("a", 0), KvLookup::Hit { .. }));
+    assert_eq!(ns.counters().evictions, 1);
+}
+
+#[test]
+fn lru_eviction_by_bytes() {
+    let mut ns = Namespace::new(policy(100, 10));
+    ns.set("a", value(b"1234", None)).unwrap(); // 5 bytes
+    ns.set("b", value(b"1234", None)).unwrap(); // 10 bytes
+    let out = ns.set("c", value(b"12", None)).unwrap(); // 13 > 10: evict a
+    assert_eq!(out.evicted, vec![Arc::<str>::from("a")]);
+    assert_eq!(ns.stats("x").bytes, 8);
+    let err = ns.set("d", value(&[0; 20], None)).unwrap_err();
+    assert_eq!((err.size, err.max), (21, 10));
+}
+
+#[test]
+fn delete_and_clear() {
+    let mut ns = Namespace::new(policy(10, 1000));
+    ns.set("a", value(b"1", Some(50))).unwrap();
+    ns.set("b", value(b"2", None)).unwrap();
+    assert!(!ns.delete("a", 60), "expired entry is not reported as live");
+    assert!(!ns.delete("a", 60));
+    assert_eq!(ns.clear(), 1);
+    assert_eq!(ns.stats("x").bytes, 0);
+    assert_eq!(ns.next_expiry(), None);
+}
+
+#[test]
+fn restore_skips_expired_and_does_not_count_sets() {
+    let mut ns = Namespace::new(policy(10, 1000));
+    assert!(ns.restore("old", value(b"1", Some(10)), 20).is_none());
+    assert_eq!(ns.restore("new", value(b"1", Some(30)), 20), Some(vec![]));
+    assert_eq!(ns.counters().sets, 0);
+    assert_eq!(ns.stats("x").entries, 1);
+}
