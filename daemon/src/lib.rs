@@ -1,1 +1,66 @@
-//! placeholder
+//! trackcached as a library: `run(config, shutdown)` starts the daemon and
+//! returns once it has shut down cleanly. The binary (`main.rs`) only parses
+//! flags, sets up logging and signals, and calls `run`.
+
+pub mod cache;
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod connection;
+pub mod server;
+pub mod socket;
+pub mod state;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::cache::GenericCache;
+use crate::config::Config;
+use crate::state::Daemon;
+use crate::store::{Store, StoreError};
+
+/// Why the daemon could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The socket could not be claimed.
+    #[error(transparent)]
+    Bind(#[from] socket::BindError),
+    /// The store could not be opened or flushed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs the daemon until `shutdown` is cancelled (by a signal, a client's
+/// `Shutdown` request, or the embedding program), then finishes in-flight
+/// requests, flushes the store and removes the socket file.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
+    // Claim the socket before opening the store, so that a second daemon is
+    // told "already running" rather than "database locked".
+    let bound = socket::bind(&config.socket)?;
+    let store = Store::open(&config.data_dir)?;
+    let kv = Arc::new(GenericCache::restore(config.cache.clone(), store.clone())?);
+    let daemon = Arc::new(Daemon {
+        connections: Arc::new(Semaphore::new(config.max_connections)),
+        config,
+        started_at: Instant::now(),
+        store,
+        kv: kv.clone(),
+        shutdown: shutdown.clone(),
+    });
+    let expiry = tokio::spawn(kv.run_expiry(shutdown.clone()));
+    tracing::info!(
+        socket = %bound.path.display(),
+        data_dir = %daemon.config.data_dir.display(),
+        version = env!("CARGO_PKG_VERSION"),
+        "trackcached ready"
+    );
+    server::serve(bound.listener, daemon.clone()).await;
+    let _ = expiry.await;
+    daemon.store.flush()?;
+    tracing::info!("store flushed; bye");
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! `Status` and `Shutdown`.
+
+use trackcache_protocol::{Response, StatusInfo, PROTOCOL_VERSION};
+
+use crate::state::Daemon;
+
+/// The daemon's status.
+pub fn status(d: &Daemon) -> Response {
+    Response::Status(Box::new(StatusInfo {
+        daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
+        protocol_version: PROTOCOL_VERSION,
+        pid: std::process::id(),
+        uptime_ms: u64::try_from(d.started_at.elapsed().as_millis()).unwrap_or(u64::MAX),
+        socket: d.config.socket.display().to_string(),
+        data_dir: d.config.data_dir.display().to_string(),
+        connections: d.open_connections(),
+        max_connections: u32::try_from(d.config.max_connections).unwrap_or(u32::MAX),
+        cache: d.kv.totals(),
+    }))
+}
+
+/// Starts a graceful shutdown; the reply goes out before the connection closes.
+pub fn shutdown(d: &Daemon) -> Response {
+    tracing::info!("shutdown requested by a client");
+    d.shutdown.cancel();
+    Response::ShuttingDown
+}

@@ -1,0 +1,99 @@
+//! The accept loop: admits or refuses each connection (connection cap, peer
+//! user), runs one task per connection, and on shutdown stops accepting and
+//! waits (bounded) for the connections to finish what they have read.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use interprocess::local_socket::{
+    tokio::{Listener, Stream},
+    traits::{tokio::Listener as _, StreamCommon},
+};
+use tokio_util::task::TaskTracker;
+use trackcache_protocol::{ErrorCode, ErrorReply};
+
+use crate::connection::Connection;
+use crate::state::Daemon;
+
+/// Whether a peer with effective uid `peer` may talk to a daemon run by `own`.
+pub fn peer_allowed(peer: Option<u32>, own: u32) -> bool {
+    peer == Some(own)
+}
+
+/// Serves until `daemon.shutdown` is cancelled, then drops the listener
+/// (removing the socket file) and waits up to the shutdown budget for open
+/// connections.
+pub async fn serve(listener: Listener, daemon: Arc<Daemon>) {
+    let tracker = TaskTracker::new();
+    let own_uid = trackcache_protocol::paths::current_uid();
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        tokio::select! {
+            _ = daemon.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(stream) => {
+                    backoff = Duration::from_millis(10);
+                    tracker.spawn(handle(stream, daemon.clone(), own_uid));
+                }
+                Err(e) => {
+                    // Usually EMFILE: back off instead of spinning on the error.
+                    tracing::warn!(error = %e, "accept failed; retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+    drop(listener);
+    tracker.close();
+    let open = tracker.len();
+    if open > 0 {
+        tracing::info!(open, "waiting for open connections to finish");
+    }
+    if tokio::time::timeout(daemon.config.shutdown_timeout, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = tracker.len(),
+            "connections still open after the shutdown budget; closing them"
+        );
+    }
+}
+
+async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
+    let peer_uid = stream.peer_creds().ok().and_then(|c| c.euid());
+    let conn = Connection::new(&stream, daemon.clone());
+    if !peer_allowed(peer_uid, own_uid) {
+        tracing::warn!(?peer_uid, own_uid, "refused a connection from another user");
+        let msg = format!(
+            "this trackcached belongs to uid {own_uid}; connections from uid {} are refused",
+            peer_uid.map_or_else(|| "unknown".to_owned(), |u| u.to_string())
+        );
+        conn.refuse(ErrorReply::new(ErrorCode::PERMISSION_DENIED, msg))
+            .await;
+        return;
+    }
+    let Ok(_permit) = daemon.connections.clone().try_acquire_owned() else {
+        let msg = format!(
+            "the daemon already serves its maximum of {} connections; retry later or raise max_connections",
+            daemon.config.max_connections
+        );
+        conn.refuse(ErrorReply::new(ErrorCode::TOO_MANY_CONNECTIONS, msg))
+            .await;
+        return;
+    };
+    conn.serve().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_user_is_allowed() {
+        assert!(peer_allowed(Some(1000), 1000));
+        assert!(!peer_allowed(Some(0), 1000));
+        assert!(!peer_allowed(None, 1000), "unknown credentials are refused");
+    }
+}
