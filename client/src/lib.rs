@@ -1,1 +1,25 @@
-//! placeholder
+//! Client library for `trackcached`: a blocking `Client` with one typed
+//! method per request, pipelining, and pushed-event buffering. The
+//! `trackcache` command-line tool is built on it.
+//!
+//! ```no_run
+//! let mut c = trackcache_client::Client::connect(trackcache_client::default_socket())?;
+//! c.kv_set("musicbrainz", "pink floyd|the wall", b"1979", trackcache_client::Ttl::Default)?;
+//! # Ok::<(), trackcache_client::ClientError>(())
+//! ```
+
+pub mod cli;
+mod client;
+mod error;
+mod methods;
+
+pub use client::{Client, ConnectOptions};
+pub use error::ClientError;
+pub use methods::Ttl;
+pub use trackcache_protocol as protocol;
+
+/// The socket a client uses when told nothing: `TRACKCACHE_SOCKET`, else the
+/// daemon's default path.
+pub fn default_socket() -> std::path::PathBuf {
+    trackcache_protocol::paths::client_socket_path()
+}

@@ -1,0 +1,183 @@
+//! `trackcache kv get|set|del|clear`.
+
+use std::io::Read;
+
+use clap::Subcommand;
+use serde_json::{json, Value};
+use trackcache_protocol::{KvLookup, KvSet};
+
+use super::output::{duration_ms, Printer};
+use super::{seconds, Outcome};
+use crate::{Client, ClientError};
+
+/// Generic cache commands.
+#[derive(Subcommand, Debug)]
+pub enum KvCommand {
+    /// Print a value (exit 1 on a miss; a negative hit prints nothing and exits 0).
+    Get {
+        /// Namespace.
+        namespace: String,
+        /// Key.
+        key: String,
+    },
+    /// Store a value, or with --negative a "known absent" marker.
+    Set {
+        /// Namespace.
+        namespace: String,
+        /// Key.
+        key: String,
+        /// Value (omit with --negative or --stdin).
+        #[arg(required_unless_present_any = ["negative", "stdin"])]
+        value: Option<String>,
+        /// Seconds to live (fractions allowed); 0 = never expire. Default: the namespace's TTL.
+        #[arg(long, value_name = "SECS")]
+        ttl: Option<f64>,
+        /// Store "known absent" instead of a value.
+        #[arg(long, conflicts_with_all = ["value", "stdin"])]
+        negative: bool,
+        /// Read the value's bytes from standard input.
+        #[arg(long, conflicts_with = "value")]
+        stdin: bool,
+    },
+    /// Delete a key.
+    Del {
+        /// Namespace.
+        namespace: String,
+        /// Key.
+        key: String,
+    },
+    /// Delete every entry of a namespace.
+    Clear {
+        /// Namespace.
+        namespace: String,
+    },
+}
+
+/// Runs a kv command.
+pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, ClientError> {
+    match cmd {
+        KvCommand::Get { namespace, key } => get(c, p, namespace, key),
+        KvCommand::Set {
+            namespace,
+            key,
+            value,
+            ttl,
+            negative,
+            stdin,
+        } => {
+            let value = match (value, stdin) {
+                (Some(v), _) => v.clone().into_bytes(),
+                (None, true) => {
+                    let mut buf = Vec::new();
+                    std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+                        ClientError::Unexpected(format!("cannot read standard input: {e}"))
+                    })?;
+                    buf
+                }
+                (None, false) => Vec::new(),
+            };
+            let ttl_ms = match ttl {
+                Some(s) => {
+                    Some(u64::try_from(seconds(*s, "--ttl")?.as_millis()).unwrap_or(u64::MAX))
+                }
+                None => None,
+            };
+            let stored = c.kv_set_raw(KvSet {
+                namespace: namespace.clone(),
+                key: key.clone(),
+                value,
+                ttl_ms,
+                negative: *negative,
+            })?;
+            if p.json {
+                p.json(&json!({
+                    "namespace": namespace, "key": key, "stored": true, "negative": negative,
+                    "expires_in_ms": stored.expires_in_ms, "evicted": stored.evicted,
+                    "persistent": stored.persistent,
+                }));
+            } else {
+                let life = stored
+                    .expires_in_ms
+                    .map_or("never expires".to_owned(), |ms| {
+                        format!("expires in {}", duration_ms(ms))
+                    });
+                let what = if *negative { "negative entry" } else { "value" };
+                let mut line = format!("stored {what} {namespace}/{key} ({life})");
+                if stored.evicted > 0 {
+                    line.push_str(&format!(", evicted {}", stored.evicted));
+                }
+                p.line(line);
+            }
+            Ok(Outcome::Done)
+        }
+        KvCommand::Del { namespace, key } => {
+            let existed = c.kv_delete(namespace, key)?;
+            if p.json {
+                p.json(&json!({"namespace": namespace, "key": key, "deleted": existed}));
+            } else if existed {
+                p.line(format!("deleted {namespace}/{key}"));
+            } else {
+                p.line(format!("{namespace}/{key} was not there"));
+            }
+            Ok(if existed {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            })
+        }
+        KvCommand::Clear { namespace } => {
+            let removed = c.kv_clear(namespace)?;
+            if p.json {
+                p.json(&json!({"namespace": namespace, "removed": removed}));
+            } else {
+                p.line(format!("removed {removed} entries from {namespace}"));
+            }
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+fn get(c: &mut Client, p: &Printer, ns: &str, key: &str) -> Result<Outcome, ClientError> {
+    let lookup = c.kv_get(ns, key)?;
+    if p.json {
+        let mut v = json!({"namespace": ns, "key": key});
+        match &lookup {
+            KvLookup::Hit {
+                value,
+                expires_in_ms,
+            } => {
+                v["status"] = "hit".into();
+                v["expires_in_ms"] = json!(expires_in_ms);
+                match std::str::from_utf8(value) {
+                    Ok(s) => v["value"] = Value::String(s.to_owned()),
+                    Err(_) => v["value_hex"] = Value::String(hex(value)),
+                }
+            }
+            KvLookup::Negative { expires_in_ms } => {
+                v["status"] = "negative".into();
+                v["expires_in_ms"] = json!(expires_in_ms);
+            }
+            KvLookup::Miss => v["status"] = "miss".into(),
+        }
+        p.json(&v);
+    } else {
+        match &lookup {
+            KvLookup::Hit { value, .. } => p.raw(value),
+            KvLookup::Negative { expires_in_ms } => {
+                let life = expires_in_ms.map_or("for good".to_owned(), |ms| {
+                    format!("for {}", duration_ms(ms))
+                });
+                eprintln!("{ns}/{key}: known absent (negative entry, {life})");
+            }
+            KvLookup::Miss => eprintln!("{ns}/{key}: not in the cache"),
+        }
+    }
+    Ok(match lookup {
+        KvLookup::Miss => Outcome::NotFound,
+        _ => Outcome::Done,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

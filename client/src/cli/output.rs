@@ -1,0 +1,124 @@
+//! Output: human-readable tables by default, one JSON object per result with
+//! `--json`. Formatting helpers for durations, bytes and rates live here.
+
+use std::io::Write;
+
+use comfy_table::{presets::NOTHING, Cell, CellAlignment, Table};
+use serde_json::Value;
+
+/// Where results go, in which form.
+pub struct Printer {
+    /// JSON mode.
+    pub json: bool,
+}
+
+impl Printer {
+    /// A printer for the chosen mode.
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Prints one JSON object on its own line.
+    pub fn json(&self, v: &Value) {
+        println!("{v}");
+    }
+
+    /// Prints a line of text.
+    pub fn line(&self, s: impl AsRef<str>) {
+        println!("{}", s.as_ref());
+    }
+
+    /// Writes raw bytes (a cache value) to stdout.
+    pub fn raw(&self, bytes: &[u8]) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(bytes);
+        if !bytes.ends_with(b"\n") {
+            let _ = out.write_all(b"\n");
+        }
+    }
+
+    /// Prints `key: value` pairs aligned.
+    pub fn pairs(&self, rows: &[(&str, String)]) {
+        let mut t = Table::new();
+        t.load_style(NOTHING);
+        for (k, v) in rows {
+            t.add_row(vec![Cell::new(format!("{k}:")), Cell::new(v)]);
+        }
+        println!("{}", trim_lines(&t.to_string()));
+    }
+
+    /// Prints a table with a header; columns after the first are right-aligned.
+    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) {
+        let mut t = Table::new();
+        t.load_style(NOTHING);
+        t.set_header(header.to_vec());
+        for row in rows {
+            t.add_row(row);
+        }
+        for i in 1..header.len() {
+            if let Some(col) = t.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        println!("{}", trim_lines(&t.to_string()));
+    }
+}
+
+fn trim_lines(s: &str) -> String {
+    s.lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `1h 2m 3s`-style rendering of milliseconds.
+pub fn duration_ms(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) => format!("{m}m {sec}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// `12.3 KiB`-style rendering of a byte count.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `87.5%` rendering of a 0..=1 rate.
+pub fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(duration_ms(5), "5 ms");
+        assert_eq!(duration_ms(61_000), "1m 1s");
+        assert_eq!(duration_ms(3_700_000), "1h 1m");
+        assert_eq!(duration_ms(90_000_000), "1d 1h");
+        assert_eq!(bytes(10), "10 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(percent(0.875), "87.5%");
+    }
+}

@@ -1,0 +1,52 @@
+//! What can go wrong when talking to the daemon, worded for the person who
+//! has to fix it.
+
+use std::path::PathBuf;
+
+use trackcache_protocol::{frame::FrameError, ErrorReply};
+
+/// A client-side failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Nothing answers at the socket path.
+    #[error(
+        "no trackcached is answering at {}: {source}.\n\
+         Start one with `trackcached --socket {}` (or `systemctl --user start trackcached`), \
+         or point --socket / TRACKCACHE_SOCKET at a running daemon.",
+        socket.display(), socket.display()
+    )]
+    NotRunning {
+        /// The socket tried.
+        socket: PathBuf,
+        /// Why the connect failed.
+        source: std::io::Error,
+    },
+    /// The daemon refused or dropped the connection with an error.
+    #[error("the daemon closed the connection: {0}")]
+    Refused(ErrorReply),
+    /// The daemon answered the request with an error.
+    #[error("{0}")]
+    Server(ErrorReply),
+    /// The connection broke or a frame was invalid.
+    #[error("talking to the daemon failed: {0}")]
+    Frame(#[from] FrameError),
+    /// The daemon did not answer in time.
+    #[error("the daemon did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    /// The daemon closed the connection without a word.
+    #[error("the daemon closed the connection unexpectedly (did it shut down?)")]
+    Closed,
+    /// The daemon sent something that makes no sense here.
+    #[error("unexpected message from the daemon: {0}")]
+    Unexpected(String),
+}
+
+impl ClientError {
+    /// The daemon's error reply, if this is one.
+    pub fn reply(&self) -> Option<&ErrorReply> {
+        match self {
+            Self::Refused(r) | Self::Server(r) => Some(r),
+            _ => None,
+        }
+    }
+}
