@@ -1,1 +1,6 @@
-//! placeholder
+//! Shared pieces of the end-to-end scenarios, the library generator and the
+//! load generator. `harness` starts the real `trackcached` binary on a temp
+//! socket and data dir and drives it with the real client library and CLI.
+
+pub mod harness;
+pub mod raw;
