@@ -15,6 +15,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use trackcache_protocol::Track;
+use xxhash_rust::xxh3::Xxh3Builder;
 
 pub use error::{LibraryError, LibraryErrorKind, Position};
 
@@ -104,7 +105,10 @@ pub fn parse(format: LibraryFormat, bytes: &[u8]) -> Result<ParsedLibrary, Libra
 
 /// Keeps only the last track of each id; returns how many were dropped.
 fn drop_duplicate_ids(tracks: &mut Vec<Track>) -> usize {
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(tracks.len());
+    // xxh3 rather than the default SipHash: ids come from the file being
+    // loaded, not from a network peer, and this runs for every track.
+    let mut last: HashMap<&str, usize, Xxh3Builder> =
+        HashMap::with_capacity_and_hasher(tracks.len(), Xxh3Builder::new());
     for (i, track) in tracks.iter().enumerate() {
         last.insert(&track.id, i);
     }

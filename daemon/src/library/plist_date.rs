@@ -13,9 +13,8 @@ use time::{Date, Month};
 /// Dates before 1970 (Apple's 1904-01-01 "no date" sentinel) give negative
 /// seconds; dates after 2038 (the 2040 sentinel) are fine as `i64`.
 pub(crate) fn parse_plist_date(text: &str) -> Option<i64> {
-    let b = text
-        .trim_matches(|c: char| c.is_ascii_whitespace())
-        .as_bytes();
+    // XML allows whitespace around the date.
+    let b = text.as_bytes().trim_ascii();
     let (&b'Z', body) = b.split_last()? else {
         return None;
     };

@@ -150,6 +150,10 @@ fn unbalanced_and_mismatched_tags() {
         // The root is not a plist dict.
         format!("{PROLOG}<plist version=\"1.0\"><array/></plist>\n"),
         format!("{PROLOG}<html></html>\n"),
+        // Markup a plist cannot have.
+        library(&entry(1, "\t\t\t<!ELEMENT x>\n"), ""),
+        library(&entry(1, "\t\t\t<![CDATA[x]]>\n"), ""),
+        library(&entry(1, &kv("Name", "<string>a<!x>b</string>"))[..], ""),
         // Tracks is not a dict.
         library("", "").replace("\t<dict>\n\t</dict>", "\t<array/>"),
     ];

@@ -1,4 +1,4 @@
-//! Property-list tokens over quick-xml's borrowed reader, and the errors
+//! Property-list tokens and values over the [`Scanner`], and the errors
 //! they produce.
 //!
 //! The lexer owns the "where are we" state used in messages, so that every
@@ -10,9 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use quick_xml::events::{BytesRef, Event};
-use quick_xml::Reader;
-
+use super::scan::{ScanError, Scanner};
 use crate::library::{LibraryError, LibraryFormat, Position};
 
 /// The element names a property list may use.
@@ -32,24 +30,47 @@ pub(super) enum Tag {
 }
 
 impl Tag {
-    fn from_name(name: &str) -> Option<Self> {
+    /// The tag named `name`. Slice patterns compile to a length switch and
+    /// inline byte compares: this runs for every tag of the file.
+    #[inline]
+    pub(super) fn from_name(name: &[u8]) -> Option<Self> {
         Some(match name {
-            "key" => Self::Key,
-            "string" => Self::String,
-            "integer" => Self::Integer,
-            "dict" => Self::Dict,
-            "date" => Self::Date,
-            "true" => Self::True,
-            "false" => Self::False,
-            "array" => Self::Array,
-            "real" => Self::Real,
-            "data" => Self::Data,
-            "plist" => Self::Plist,
+            [b'k', b'e', b'y'] => Self::Key,
+            [b's', b't', b'r', b'i', b'n', b'g'] => Self::String,
+            [b'i', b'n', b't', b'e', b'g', b'e', b'r'] => Self::Integer,
+            [b'd', b'i', b'c', b't'] => Self::Dict,
+            [b'd', b'a', b't', b'e'] => Self::Date,
+            [b't', b'r', b'u', b'e'] => Self::True,
+            [b'f', b'a', b'l', b's', b'e'] => Self::False,
+            [b'a', b'r', b'r', b'a', b'y'] => Self::Array,
+            [b'r', b'e', b'a', b'l'] => Self::Real,
+            [b'd', b'a', b't', b'a'] => Self::Data,
+            [b'p', b'l', b'i', b's', b't'] => Self::Plist,
             _ => return None,
         })
     }
 
-    fn name(self) -> &'static str {
+    /// If `rest` starts with this tag's end tag written plainly (`</key>`),
+    /// its length. Each arm compares with a constant, which the compiler
+    /// turns into a couple of loads instead of a memcmp call.
+    #[inline]
+    pub(super) fn closes_at(self, rest: &[u8]) -> Option<usize> {
+        match self {
+            Self::Key => prefix_len(rest, b"</key>"),
+            Self::String => prefix_len(rest, b"</string>"),
+            Self::Integer => prefix_len(rest, b"</integer>"),
+            Self::Date => prefix_len(rest, b"</date>"),
+            Self::Dict => prefix_len(rest, b"</dict>"),
+            Self::Array => prefix_len(rest, b"</array>"),
+            Self::Real => prefix_len(rest, b"</real>"),
+            Self::Data => prefix_len(rest, b"</data>"),
+            Self::True => prefix_len(rest, b"</true>"),
+            Self::False => prefix_len(rest, b"</false>"),
+            Self::Plist => prefix_len(rest, b"</plist>"),
+        }
+    }
+
+    pub(super) fn name(self) -> &'static str {
         match self {
             Self::Plist => "plist",
             Self::Dict => "dict",
@@ -64,6 +85,12 @@ impl Tag {
             Self::False => "false",
         }
     }
+}
+
+/// `Some(prefix.len())` if `rest` starts with `prefix`.
+#[inline(always)]
+pub(super) fn prefix_len(rest: &[u8], prefix: &'static [u8]) -> Option<usize> {
+    rest.starts_with(prefix).then_some(prefix.len())
 }
 
 /// A significant XML event: whitespace, comments, the declaration and the
@@ -124,34 +151,17 @@ pub(super) enum Place<'a> {
 
 /// Property-list tokens of one document.
 pub(super) struct Lexer<'a> {
-    reader: Reader<&'a [u8]>,
+    scan: Scanner<'a>,
     /// The whole file, for line numbers in errors.
     input: &'a [u8],
-    /// Bytes before what the reader sees (a UTF-8 BOM), so offsets in
-    /// errors are offsets in the file.
-    base: usize,
-    /// File offset where the last token returned by `next` began.
-    tok_start: usize,
     place: Place<'a>,
 }
 
 impl<'a> Lexer<'a> {
     pub(super) fn new(input: &'a [u8]) -> Self {
-        let base = if input.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        let mut reader = Reader::from_reader(&input[base..]);
-        // Nesting is validated by the parser itself, which always knows the
-        // one closing tag it expects; quick-xml's own check would copy every
-        // element name onto a stack for nothing.
-        reader.config_mut().check_end_names = false;
         Self {
-            reader,
+            scan: Scanner::new(input),
             input,
-            base,
-            tok_start: base,
             place: Place::Prolog,
         }
     }
@@ -162,118 +172,43 @@ impl<'a> Lexer<'a> {
 
     /// File offset where the last token returned by [`Self::next`] began.
     pub(super) fn tok_start(&self) -> usize {
-        self.tok_start
-    }
-
-    fn offset(&self) -> usize {
-        self.base + self.reader.buffer_position() as usize
+        self.scan.tok_start()
     }
 
     /// The next significant token.
     pub(super) fn next(&mut self) -> Result<Tok, LibraryError> {
-        loop {
-            self.tok_start = self.offset();
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => return Err(self.xml_error(&e, self.tok_start)),
-            };
-            return Ok(match event {
-                Event::Start(e) => Tok::Open(self.tag(e.name().as_ref())?),
-                Event::Empty(e) => Tok::Empty(self.tag(e.name().as_ref())?),
-                Event::End(e) => Tok::Close(self.tag(e.name().as_ref())?),
-                Event::Text(t) if is_blank(&t) => continue,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => continue,
-                Event::Text(_) | Event::GeneralRef(_) | Event::CData(_) => {
-                    return Err(self.malformed_here(
-                        "text outside of any <key> or value element; is this really \
-                         an Apple Music or iTunes library XML file?"
-                            .into(),
-                    ))
-                }
-                Event::Eof => Tok::Eof,
-            });
-        }
-    }
-
-    fn tag(&self, name: &str) -> Result<Tag, LibraryError> {
-        Tag::from_name(name).ok_or_else(|| {
-            self.malformed_here(format!(
-                "unexpected element <{name}>: a library is a property list, which has \
-                 only plist, dict, array, key, string, integer, real, date, data, true \
-                 and false elements"
-            ))
-        })
+        self.scan.next().map_err(|e| self.scan_error(e))
     }
 
     /// The text content of the element `tag` that was just opened, up to and
-    /// including its closing tag. Borrowed from the input unless it had to
-    /// be pieced together (entities, CDATA, CR normalisation).
+    /// including its closing tag.
     pub(super) fn text(&mut self, tag: Tag) -> Result<Cow<'a, str>, LibraryError> {
-        let mut out = Cow::Borrowed("");
-        loop {
-            let at = self.offset();
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => return Err(self.xml_error(&e, at)),
-            };
-            match event {
-                Event::Text(t) => append(&mut out, t.into_inner()),
-                Event::CData(t) => append(&mut out, t.into_inner()),
-                Event::GeneralRef(r) => self.push_reference(&mut out, &r, at)?,
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::End(e) if e.name().as_ref() == tag.name() => break,
-                Event::Eof => return Err(self.truncated()),
-                Event::End(e) => {
-                    return Err(self.malformed_at(
-                        at,
-                        format!("</{}> closes <{}>", e.name().as_ref(), tag.name()),
-                    ))
-                }
-                Event::Start(e) | Event::Empty(e) => {
-                    return Err(self.malformed_at(
-                        at,
-                        format!("element <{}> inside <{}>", e.name().as_ref(), tag.name()),
-                    ))
-                }
-                Event::Decl(_) | Event::DocType(_) => {
-                    return Err(
-                        self.malformed_at(at, format!("declaration inside <{}>", tag.name()))
-                    )
-                }
-            }
-        }
-        // XML turns CRLF and lone CR into LF inside text; an export written
-        // with CRLF line endings must give the same strings as one with LF.
-        if out.contains('\r') {
-            out = Cow::Owned(out.replace("\r\n", "\n").replace('\r', "\n"));
-        }
-        Ok(out)
+        self.scan.text(tag).map_err(|e| self.scan_error(e))
     }
 
-    /// Appends what `&name;` stands for: the five XML entities and
-    /// character references such as `&#38;` (the only ones a plist has).
-    fn push_reference(
-        &self,
-        out: &mut Cow<'a, str>,
-        r: &BytesRef<'_>,
-        at: usize,
-    ) -> Result<(), LibraryError> {
-        let bad = |why: String| self.malformed_at(at, why);
-        match r.resolve_char_ref() {
-            Ok(Some(c)) => out.to_mut().push(c),
-            Ok(None) => match quick_xml::escape::resolve_xml_entity(r) {
-                Some(s) => out.to_mut().push_str(s),
-                None => {
-                    return Err(bad(format!(
-                        "unknown entity &{};: a property list only uses &amp; &lt; &gt; \
-                         &quot; &apos; and numeric references",
-                        &**r
-                    )))
-                }
-            },
-            Err(e) => return Err(bad(format!("bad character reference &{};: {e}", &**r))),
+    /// Consumes `markup` if it comes next (see [`Scanner::eat`]).
+    #[inline(always)]
+    pub(super) fn eat(&mut self, markup: &'static [u8]) -> bool {
+        self.scan.eat(markup)
+    }
+
+    /// The next key of a dict, or `None` at its `</dict>`.
+    pub(super) fn next_key(&mut self, dict: &str) -> Result<Option<Cow<'a, str>>, LibraryError> {
+        if !self.eat(b"<key>") {
+            match self.next()? {
+                Tok::Open(Tag::Key) => {}
+                Tok::Close(Tag::Dict) => return Ok(None),
+                tok => return Err(self.unexpected(tok, &format!("<key> or </dict> in {dict}"))),
+            }
         }
-        Ok(())
+        self.text(Tag::Key).map(Some)
+    }
+
+    fn scan_error(&self, e: ScanError) -> LibraryError {
+        match e {
+            ScanError::Truncated => self.truncated(),
+            ScanError::Malformed { at, reason } => self.malformed_at(at, reason),
+        }
     }
 
     /// Reads the value of dict key `key`.
@@ -322,7 +257,7 @@ impl<'a> Lexer<'a> {
             }
             // `<true></true>` is the same element as `<true/>` in XML.
             Tok::Open(tag @ (Tag::True | Tag::False)) => {
-                let start = self.tok_start;
+                let start = self.tok_start();
                 if !is_blank(&self.text(tag)?) {
                     return Err(self.malformed_at(start, format!("<{}> has content", tag.name())));
                 }
@@ -410,7 +345,7 @@ impl<'a> Lexer<'a> {
 
     /// A malformed-file error at the start of the last token.
     pub(super) fn malformed_here(&self, reason: String) -> LibraryError {
-        self.malformed_at(self.tok_start, reason)
+        self.malformed_at(self.tok_start(), reason)
     }
 
     /// A malformed-file error at file offset `at`.
@@ -446,41 +381,10 @@ impl<'a> Lexer<'a> {
             context,
         }
     }
-
-    /// Maps a quick-xml error. With all input in memory, quick-xml's syntax
-    /// errors all mean "the input ended inside markup" (except `<!` followed
-    /// by something unknown), and a bad reference or UTF-8 sequence at the
-    /// very end is one cut in half: those are truncations.
-    /// `event_start` is where the failed event began: quick-xml records a
-    /// more precise position for markup errors but none for bad UTF-8.
-    fn xml_error(&self, e: &quick_xml::Error, event_start: usize) -> LibraryError {
-        use quick_xml::errors::SyntaxError;
-
-        let at = event_start.max(self.base + self.reader.error_position() as usize);
-        let cut_off = match e {
-            quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup) => at + 2 >= self.input.len(),
-            quick_xml::Error::Syntax(_) => true,
-            _ => self.offset() >= self.input.len(),
-        };
-        if cut_off {
-            return self.truncated();
-        }
-        self.malformed_at(at, format!("not well-formed XML: {e}"))
-    }
 }
 
 /// Whitespace-only text (indentation between elements).
 fn is_blank(text: &str) -> bool {
     text.bytes()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// Appends `piece` to `out`, borrowing when `out` is still empty so the
-/// common one-piece text costs no allocation.
-fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
-    if out.is_empty() {
-        *out = piece;
-    } else {
-        out.to_mut().push_str(&piece);
-    }
 }

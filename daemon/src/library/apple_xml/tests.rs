@@ -229,6 +229,32 @@ fn comments_doctype_and_processing_instructions() {
 }
 
 #[test]
+fn less_common_markup() {
+    let body = [
+        // CDATA, and a comment and a processing instruction inside text.
+        kv(
+            "Name",
+            "<string>a<![CDATA[<b> & c]]>d<!-- x --><?pi?>e</string>",
+        ),
+        // Whitespace inside end tags, an attribute on a value element.
+        kv("Artist", "<string id=\"x>y\">A</string >"),
+        kv("Album", "<string\n>B</string\n>"),
+    ]
+    .concat();
+    let doc = library(&entry(1, &body), "")
+        .replacen(
+            "<plist version=\"1.0\">",
+            "<plist version='1.0' note=\"a>b\">",
+            1,
+        )
+        .replacen(".dtd\">", ".dtd\" [ <!ENTITY x \"y\"> ]>", 1);
+    let t = one(&doc);
+    assert_eq!(t.name.as_deref(), Some("a<b> & cde"));
+    assert_eq!(t.artist.as_deref(), Some("A"));
+    assert_eq!(t.album.as_deref(), Some("B"));
+}
+
+#[test]
 fn entities_and_character_references() {
     let name = "<string>Me &#38; You &amp; &#62; &gt; &lt;3 &quot;q&quot; &apos; &#x26;</string>";
     let t = one(&library(&entry(1, &kv("Name", name)), ""));

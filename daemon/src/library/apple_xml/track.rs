@@ -1,6 +1,7 @@
 //! The Tracks dict of a library property list: one [`Track`] per entry.
 //!
-//! Keys may come in any order and most are optional. Media flags come from
+//! Keys may come in any order and most are optional; a key is mapped to its
+//! [`Field`] once and the value read with the type that field expects. Media flags come from
 //! the boolean keys (`Podcast`, `Has Video`...), never from `Kind`, whose
 //! text is localized.
 
@@ -48,18 +49,8 @@ pub(super) fn read_tracks<'a>(
 fn read_track<'a>(lx: &mut Lexer<'a>, dict_key: &str) -> Result<Track, LibraryError> {
     let mut track = Track::default();
     let mut persistent_id = None;
-    loop {
-        match lx.next()? {
-            Tok::Open(Tag::Key) => {}
-            Tok::Close(Tag::Dict) => break,
-            tok => return Err(lx.unexpected(tok, "<key> or </dict> in the track's dict")),
-        }
-        let key = lx.text(Tag::Key)?;
-        if key == "Persistent ID" {
-            persistent_id = string_value(lx, &key)?;
-        } else {
-            read_field(lx, key, &mut track)?;
-        }
+    while let Some(key) = lx.next_key("the track's dict")? {
+        read_field(lx, key, &mut track, &mut persistent_id)?;
     }
     Ok(finish(track, persistent_id, dict_key))
 }
@@ -77,55 +68,195 @@ fn finish(mut track: Track, persistent_id: Option<String>, dict_key: &str) -> Tr
     track
 }
 
+/// The track keys that map to [`Track`] fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    TrackId,
+    PersistentId,
+    Name,
+    Artist,
+    AlbumArtist,
+    Album,
+    Genre,
+    Composer,
+    Kind,
+    Size,
+    TotalTime,
+    TrackNumber,
+    TrackCount,
+    DiscNumber,
+    DiscCount,
+    Year,
+    DateModified,
+    DateAdded,
+    ReleaseDate,
+    PlayCount,
+    PlayDateUtc,
+    SkipCount,
+    Rating,
+    TrackType,
+    Location,
+    Podcast,
+    HasVideo,
+    Movie,
+    TvShow,
+    MusicVideo,
+    Audiobook,
+    ItunesU,
+    Protected,
+    Purchased,
+    AppleMusic,
+    Disabled,
+    Compilation,
+}
+
+impl Field {
+    /// The field of key `k`, found by length and first byte and then one
+    /// fixed-size compare: a chain of ~40 string compares showed in the
+    /// profile, most of all when keys come in no fixed order.
+    fn of(k: &[u8]) -> Option<Self> {
+        use Field::*;
+        let field = match (k.len(), *k.first()?) {
+            (8, b'T') => TrackId,
+            (13, b'P') if k[1] == b'e' => PersistentId,
+            (13, b'P') => PlayDateUtc,
+            (4, b'N') => Name,
+            (6, b'A') => Artist,
+            (12, b'A') => AlbumArtist,
+            (5, b'A') => Album,
+            (5, b'G') => Genre,
+            (8, b'C') => Composer,
+            (4, b'K') => Kind,
+            (4, b'S') => Size,
+            (10, b'T') if k[1] == b'o' => TotalTime,
+            (10, b'T') => TrackType,
+            (12, b'T') => TrackNumber,
+            (11, b'T') => TrackCount,
+            (11, b'D') => DiscNumber,
+            (10, b'D') if k[1] == b'i' => DiscCount,
+            (10, b'D') => DateAdded,
+            (4, b'Y') => Year,
+            (13, b'D') => DateModified,
+            (12, b'R') => ReleaseDate,
+            (10, b'P') => PlayCount,
+            (10, b'S') => SkipCount,
+            (6, b'R') => Rating,
+            (8, b'L') => Location,
+            (7, b'P') => Podcast,
+            (9, b'H') => HasVideo,
+            (5, b'M') => Movie,
+            (7, b'T') => TvShow,
+            (11, b'M') => MusicVideo,
+            (9, b'A') => Audiobook,
+            (7, b'i') => ItunesU,
+            (9, b'P') if k[1] == b'r' => Protected,
+            (9, b'P') => Purchased,
+            (11, b'A') => AppleMusic,
+            (8, b'D') => Disabled,
+            (11, b'C') => Compilation,
+            _ => return None,
+        };
+        (k == field.key().as_bytes()).then_some(field)
+    }
+
+    /// The key as the export spells it.
+    fn key(self) -> &'static str {
+        use Field::*;
+        match self {
+            TrackId => "Track ID",
+            PersistentId => "Persistent ID",
+            Name => "Name",
+            Artist => "Artist",
+            AlbumArtist => "Album Artist",
+            Album => "Album",
+            Genre => "Genre",
+            Composer => "Composer",
+            Kind => "Kind",
+            Size => "Size",
+            TotalTime => "Total Time",
+            TrackNumber => "Track Number",
+            TrackCount => "Track Count",
+            DiscNumber => "Disc Number",
+            DiscCount => "Disc Count",
+            Year => "Year",
+            DateModified => "Date Modified",
+            DateAdded => "Date Added",
+            ReleaseDate => "Release Date",
+            PlayCount => "Play Count",
+            PlayDateUtc => "Play Date UTC",
+            SkipCount => "Skip Count",
+            Rating => "Rating",
+            TrackType => "Track Type",
+            Location => "Location",
+            Podcast => "Podcast",
+            HasVideo => "Has Video",
+            Movie => "Movie",
+            TvShow => "TV Show",
+            MusicVideo => "Music Video",
+            Audiobook => "Audiobook",
+            ItunesU => "iTunesU",
+            Protected => "Protected",
+            Purchased => "Purchased",
+            AppleMusic => "Apple Music",
+            Disabled => "Disabled",
+            Compilation => "Compilation",
+        }
+    }
+}
+
 /// Reads the value of `key` into the field it maps to, or skips it.
 fn read_field<'a>(
     lx: &mut Lexer<'a>,
     key: Cow<'a, str>,
     t: &mut Track,
+    persistent_id: &mut Option<String>,
 ) -> Result<(), LibraryError> {
+    let Some(field) = Field::of(key.as_bytes()) else {
+        return lx.skip_value(key);
+    };
+    let k = field.key();
     let m = &mut t.media;
-    // Most frequent keys first: a match on strings is a chain of compares.
-    match key.as_ref() {
-        "Track ID" => t.track_id = unsigned(int_value(lx, &key)?),
-        "Name" => t.name = string_value(lx, &key)?,
-        "Artist" => t.artist = string_value(lx, &key)?,
-        "Album Artist" => t.album_artist = string_value(lx, &key)?,
-        "Album" => t.album = string_value(lx, &key)?,
-        "Genre" => t.genre = string_value(lx, &key)?,
-        "Kind" => t.kind = string_value(lx, &key)?,
-        "Size" => t.size = unsigned(int_value(lx, &key)?),
-        "Total Time" => t.duration_ms = unsigned(int_value(lx, &key)?),
-        "Track Number" => t.track_number = unsigned(int_value(lx, &key)?),
-        "Track Count" => t.track_count = unsigned(int_value(lx, &key)?),
-        "Disc Number" => t.disc_number = unsigned(int_value(lx, &key)?),
-        "Disc Count" => t.disc_count = unsigned(int_value(lx, &key)?),
+    match field {
+        Field::TrackId => t.track_id = unsigned(int_value(lx, k)?),
+        Field::PersistentId => *persistent_id = string_value(lx, k)?,
+        Field::Name => t.name = string_value(lx, k)?,
+        Field::Artist => t.artist = string_value(lx, k)?,
+        Field::AlbumArtist => t.album_artist = string_value(lx, k)?,
+        Field::Album => t.album = string_value(lx, k)?,
+        Field::Genre => t.genre = string_value(lx, k)?,
+        Field::Composer => t.composer = string_value(lx, k)?,
+        Field::Kind => t.kind = string_value(lx, k)?,
+        Field::TrackType => t.track_type = string_value(lx, k)?,
+        Field::Location => t.location = string_value(lx, k)?,
+        Field::Size => t.size = unsigned(int_value(lx, k)?),
+        Field::TotalTime => t.duration_ms = unsigned(int_value(lx, k)?),
+        Field::TrackNumber => t.track_number = unsigned(int_value(lx, k)?),
+        Field::TrackCount => t.track_count = unsigned(int_value(lx, k)?),
+        Field::DiscNumber => t.disc_number = unsigned(int_value(lx, k)?),
+        Field::DiscCount => t.disc_count = unsigned(int_value(lx, k)?),
+        Field::PlayCount => t.play_count = unsigned(int_value(lx, k)?),
+        Field::SkipCount => t.skip_count = unsigned(int_value(lx, k)?),
+        Field::Rating => t.rating = unsigned(int_value(lx, k)?).filter(|r: &u8| *r <= 100),
         // A negative year makes no sense; keep it unknown.
-        "Year" => {
-            t.year = unsigned::<u32>(int_value(lx, &key)?).and_then(|y| i32::try_from(y).ok())
+        Field::Year => {
+            t.year = unsigned::<u32>(int_value(lx, k)?).and_then(|y| i32::try_from(y).ok())
         }
-        "Date Modified" => t.date_modified = date_value(lx, &key)?,
-        "Date Added" => t.date_added = date_value(lx, &key)?,
-        "Release Date" => t.release_date = date_value(lx, &key)?,
-        "Play Count" => t.play_count = unsigned(int_value(lx, &key)?),
-        "Play Date UTC" => t.play_date = date_value(lx, &key)?,
-        "Skip Count" => t.skip_count = unsigned(int_value(lx, &key)?),
-        "Rating" => t.rating = unsigned(int_value(lx, &key)?).filter(|r: &u8| *r <= 100),
-        "Composer" => t.composer = string_value(lx, &key)?,
-        "Track Type" => t.track_type = string_value(lx, &key)?,
-        "Location" => t.location = string_value(lx, &key)?,
-        "Podcast" => m.podcast = flag(lx, &key)?,
-        "Has Video" => m.has_video = flag(lx, &key)?,
-        "Movie" => m.movie = flag(lx, &key)?,
-        "TV Show" => m.tv_show = flag(lx, &key)?,
-        "Music Video" => m.music_video = flag(lx, &key)?,
-        "Audiobook" => m.audiobook = flag(lx, &key)?,
-        "iTunesU" => m.itunes_u = flag(lx, &key)?,
-        "Protected" => m.protected = flag(lx, &key)?,
-        "Purchased" => m.purchased = flag(lx, &key)?,
-        "Apple Music" => m.apple_music = flag(lx, &key)?,
-        "Disabled" => m.disabled = flag(lx, &key)?,
-        "Compilation" => m.compilation = flag(lx, &key)?,
-        _ => lx.skip_value(key)?,
+        Field::DateModified => t.date_modified = date_value(lx, k)?,
+        Field::DateAdded => t.date_added = date_value(lx, k)?,
+        Field::ReleaseDate => t.release_date = date_value(lx, k)?,
+        Field::PlayDateUtc => t.play_date = date_value(lx, k)?,
+        Field::Podcast => m.podcast = flag(lx, k)?,
+        Field::HasVideo => m.has_video = flag(lx, k)?,
+        Field::Movie => m.movie = flag(lx, k)?,
+        Field::TvShow => m.tv_show = flag(lx, k)?,
+        Field::MusicVideo => m.music_video = flag(lx, k)?,
+        Field::Audiobook => m.audiobook = flag(lx, k)?,
+        Field::ItunesU => m.itunes_u = flag(lx, k)?,
+        Field::Protected => m.protected = flag(lx, k)?,
+        Field::Purchased => m.purchased = flag(lx, k)?,
+        Field::AppleMusic => m.apple_music = flag(lx, k)?,
+        Field::Disabled => m.disabled = flag(lx, k)?,
+        Field::Compilation => m.compilation = flag(lx, k)?,
     }
     Ok(())
 }
@@ -140,4 +271,67 @@ fn unsigned<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
 /// missing key leave it clear.
 fn flag(lx: &mut Lexer<'_>, key: &str) -> Result<bool, LibraryError> {
     Ok(bool_value(lx, key)? == Some(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Field;
+
+    #[test]
+    fn every_field_is_found_by_its_key_and_nothing_else() {
+        let all = [
+            "Track ID",
+            "Persistent ID",
+            "Name",
+            "Artist",
+            "Album Artist",
+            "Album",
+            "Genre",
+            "Composer",
+            "Kind",
+            "Size",
+            "Total Time",
+            "Track Number",
+            "Track Count",
+            "Disc Number",
+            "Disc Count",
+            "Year",
+            "Date Modified",
+            "Date Added",
+            "Release Date",
+            "Play Count",
+            "Play Date UTC",
+            "Skip Count",
+            "Rating",
+            "Track Type",
+            "Location",
+            "Podcast",
+            "Has Video",
+            "Movie",
+            "TV Show",
+            "Music Video",
+            "Audiobook",
+            "iTunesU",
+            "Protected",
+            "Purchased",
+            "Apple Music",
+            "Disabled",
+            "Compilation",
+        ];
+        for key in all {
+            let field = Field::of(key.as_bytes()).unwrap_or_else(|| panic!("{key}"));
+            assert_eq!(field.key(), key);
+        }
+        for other in [
+            "",
+            "Play Date",
+            "Track IDs",
+            "Sort Name",
+            "Bit Rate",
+            "name",
+            "Tracks",
+        ] {
+            assert_eq!(Field::of(other.as_bytes()), None, "{other}");
+        }
+    }
 }
