@@ -7,10 +7,11 @@
 //! anything is returned, because a file that does not end properly is
 //! usually one still being written. [`scan`] finds markup and text,
 //! [`lexer`] turns them into plist tokens, values and errors, [`track`]
-//! reads one track.
+//! reads tracks, and [`split`] reads big Tracks dicts on two threads.
 
 mod lexer;
 mod scan;
+mod split;
 mod track;
 
 #[cfg(test)]
@@ -24,6 +25,12 @@ use super::{LibraryError, ParsedLibrary};
 
 /// Parses a whole library property list.
 pub(super) fn parse(input: &[u8]) -> Result<ParsedLibrary, LibraryError> {
+    parse_with(input, split::PARALLEL_MIN_BYTES)
+}
+
+/// [`parse`], reading the Tracks dict on two threads when it holds at least
+/// `parallel_min_bytes` (tests lower this to exercise the two-thread path).
+fn parse_with(input: &[u8], parallel_min_bytes: usize) -> Result<ParsedLibrary, LibraryError> {
     let mut lx = Lexer::new(input);
     let tok = lx.next()?;
     if tok != Tok::Open(Tag::Plist) {
@@ -41,45 +48,92 @@ pub(super) fn parse(input: &[u8]) -> Result<ParsedLibrary, LibraryError> {
         tracks: Vec::with_capacity(input.len() / 1000),
         ..ParsedLibrary::default()
     };
-    read_library_dict(&mut lx, &mut library)?;
+    read_rest(&mut lx, &mut library, parallel_min_bytes)?;
+    Ok(library)
+}
+
+/// Reads the rest of the document from inside the top-level dict: its keys
+/// up to its `</dict>`, then `</plist>` and the end of the file. Header keys
+/// may come in any order, before or after `Tracks` and `Playlists`.
+fn read_rest(
+    lx: &mut Lexer<'_>,
+    library: &mut ParsedLibrary,
+    parallel_min_bytes: usize,
+) -> Result<(), LibraryError> {
+    if read_library_dict(lx, library, parallel_min_bytes)? == Rest::Done {
+        return Ok(());
+    }
     lx.set_place(Place::Epilogue);
     let tok = lx.next()?;
     if tok != Tok::Close(Tag::Plist) {
         return Err(lx.unexpected(tok, "</plist> after the library dict"));
     }
     match lx.next()? {
-        Tok::Eof => Ok(library),
+        Tok::Eof => Ok(()),
         tok => Err(lx.malformed_here(format!("{tok} after </plist>"))),
     }
 }
 
-/// Reads the top-level dict's keys up to its `</dict>`. Header keys may come
-/// in any order, before or after `Tracks` and `Playlists`.
-fn read_library_dict<'a>(
-    lx: &mut Lexer<'a>,
+/// Whether a second thread has already read the rest of the document.
+#[derive(Debug, PartialEq, Eq)]
+enum Rest {
+    ToRead,
+    Done,
+}
+
+/// Reads the top-level dict's keys up to its `</dict>`, or stops early when
+/// the Tracks reader has had the rest of the document read (see [`split`]).
+fn read_library_dict(
+    lx: &mut Lexer<'_>,
     library: &mut ParsedLibrary,
-) -> Result<(), LibraryError> {
+    parallel_min_bytes: usize,
+) -> Result<Rest, LibraryError> {
     loop {
         match lx.next()? {
             Tok::Open(Tag::Key) => {}
-            Tok::Close(Tag::Dict) => return Ok(()),
+            Tok::Close(Tag::Dict) => return Ok(Rest::ToRead),
             tok => return Err(lx.unexpected(tok, "<key> or </dict> in the library dict")),
         }
         let key = lx.text(Tag::Key)?;
         lx.set_place(Place::TopValue(key.clone()));
         let meta = &mut library.meta;
+        // A header value replaces an earlier one only when it has the right
+        // type, so that a second thread's later keys can be merged the same way.
         match key.as_ref() {
-            "Tracks" => track::read_tracks(lx, &mut library.tracks)?,
-            "Major Version" => meta.major_version = int_value(lx, &key)?,
-            "Minor Version" => meta.minor_version = int_value(lx, &key)?,
-            "Application Version" => meta.application_version = string_value(lx, &key)?,
-            "Date" => meta.export_date = date_value(lx, &key)?,
-            "Music Folder" => meta.music_folder = string_value(lx, &key)?,
-            "Library Persistent ID" => meta.library_persistent_id = string_value(lx, &key)?,
+            "Tracks" => {
+                if split::read_tracks(lx, library, parallel_min_bytes)? == Rest::Done {
+                    return Ok(Rest::Done);
+                }
+            }
+            "Major Version" => set(&mut meta.major_version, int_value(lx, &key)?),
+            "Minor Version" => set(&mut meta.minor_version, int_value(lx, &key)?),
+            "Application Version" => set(&mut meta.application_version, string_value(lx, &key)?),
+            "Date" => set(&mut meta.export_date, date_value(lx, &key)?),
+            "Music Folder" => set(&mut meta.music_folder, string_value(lx, &key)?),
+            "Library Persistent ID" => {
+                set(&mut meta.library_persistent_id, string_value(lx, &key)?)
+            }
             _ => lx.skip_value(key.clone())?,
         }
         lx.set_place(Place::Header);
     }
+}
+
+/// Keeps the last well-typed value of a header key.
+fn set<T>(field: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *field = value;
+    }
+}
+
+/// Merges the header keys found after Tracks by a second thread.
+fn merge_meta(meta: &mut super::LibraryMeta, later: super::LibraryMeta) {
+    set(&mut meta.major_version, later.major_version);
+    set(&mut meta.minor_version, later.minor_version);
+    set(&mut meta.application_version, later.application_version);
+    set(&mut meta.export_date, later.export_date);
+    set(&mut meta.music_folder, later.music_folder);
+    set(&mut meta.library_persistent_id, later.library_persistent_id);
 }
 
 // The value readers below first try the plain spelling of the element

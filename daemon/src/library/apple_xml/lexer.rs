@@ -150,6 +150,7 @@ pub(super) enum Place<'a> {
 }
 
 /// Property-list tokens of one document.
+#[derive(Clone)]
 pub(super) struct Lexer<'a> {
     scan: Scanner<'a>,
     /// The whole file, for line numbers in errors.
@@ -164,6 +165,30 @@ impl<'a> Lexer<'a> {
             input,
             place: Place::Prolog,
         }
+    }
+
+    /// A lexer at `pos` of the same document, inside the Tracks dict.
+    pub(super) fn fork_at(&self, pos: usize) -> Self {
+        Self {
+            scan: self.scan.fork_at(pos),
+            input: self.input,
+            place: Place::Tracks,
+        }
+    }
+
+    /// The (valid UTF-8 part of the) input.
+    pub(super) fn source(&self) -> &'a str {
+        self.scan.source()
+    }
+
+    /// The next byte to read.
+    pub(super) fn pos(&self) -> usize {
+        self.scan.pos()
+    }
+
+    /// Skips whitespace and returns where the next token starts.
+    pub(super) fn skip_whitespace(&mut self) -> usize {
+        self.scan.skip_whitespace()
     }
 
     pub(super) fn set_place(&mut self, place: Place<'a>) {

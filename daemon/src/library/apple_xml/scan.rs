@@ -26,6 +26,7 @@ pub(super) enum ScanError {
 }
 
 /// Where UTF-8 validation of the input failed.
+#[derive(Clone, Copy)]
 struct BadUtf8 {
     at: usize,
     /// The bad sequence is cut off by the end of the input (truncation)
@@ -34,6 +35,7 @@ struct BadUtf8 {
 }
 
 /// Markup and text of one document.
+#[derive(Clone)]
 pub(super) struct Scanner<'a> {
     /// The input up to its first invalid UTF-8 byte (all of it, normally).
     text: &'a str,
@@ -86,18 +88,44 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skips whitespace; then, if the input continues with `markup`
-    /// (written plainly, like `<string>`), consumes it and returns true.
-    /// The parser's fast path for the element it expects next.
-    #[inline(always)]
-    pub(super) fn eat(&mut self, markup: &'static [u8]) -> bool {
+    /// The (valid UTF-8 part of the) input.
+    pub(super) fn source(&self) -> &'a str {
+        self.text
+    }
+
+    /// The next byte to read.
+    pub(super) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// A scanner over the same input that starts at `pos`.
+    pub(super) fn fork_at(&self, pos: usize) -> Self {
+        Self {
+            pos,
+            tok_start: pos,
+            ..self.clone()
+        }
+    }
+
+    /// Skips whitespace and returns where the next markup or text starts.
+    #[inline]
+    pub(super) fn skip_whitespace(&mut self) -> usize {
         let b = self.text.as_bytes();
         let mut i = self.pos;
         while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
             i += 1;
         }
         self.pos = i;
-        if b[i..].starts_with(markup) {
+        i
+    }
+
+    /// Skips whitespace; then, if the input continues with `markup`
+    /// (written plainly, like `<string>`), consumes it and returns true.
+    /// The parser's fast path for the element it expects next.
+    #[inline(always)]
+    pub(super) fn eat(&mut self, markup: &'static [u8]) -> bool {
+        let i = self.skip_whitespace();
+        if self.text.as_bytes()[i..].starts_with(markup) {
             self.tok_start = i;
             self.pos = i + markup.len();
             return true;

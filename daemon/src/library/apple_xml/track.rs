@@ -1,9 +1,9 @@
 //! The Tracks dict of a library property list: one [`Track`] per entry.
 //!
 //! Keys may come in any order and most are optional; a key is mapped to its
-//! [`Field`] once and the value read with the type that field expects. Media flags come from
-//! the boolean keys (`Podcast`, `Has Video`...), never from `Kind`, whose
-//! text is localized.
+//! [`Field`] once and the value read with the type that field expects.
+//! Media flags come from the boolean keys (`Podcast`, `Has Video`...),
+//! never from `Kind`, whose text is localized.
 
 use std::borrow::Cow;
 
@@ -13,21 +13,32 @@ use super::lexer::{Lexer, Place, Tag, Tok};
 use super::{bool_value, date_value, int_value, string_value};
 use crate::library::LibraryError;
 
-/// Reads the value of the `Tracks` key, appending its tracks in file order.
-pub(super) fn read_tracks<'a>(
+/// Reads the start of the `Tracks` value: true when it is a `<dict>` with
+/// entries to read, false for an empty `<dict/>`.
+pub(super) fn open_tracks(lx: &mut Lexer<'_>) -> Result<bool, LibraryError> {
+    match lx.next()? {
+        Tok::Open(Tag::Dict) => Ok(true),
+        Tok::Empty(Tag::Dict) => Ok(false),
+        tok => Err(lx.unexpected(tok, "a <dict> of tracks as the value of \"Tracks\"")),
+    }
+}
+
+/// Reads Tracks dict entries, appending them in file order, up to and
+/// including the dict's `</dict>` (then returns false), or until the next
+/// entry starts exactly at byte `stop_at` (then returns true).
+pub(super) fn read_entries<'a>(
     lx: &mut Lexer<'a>,
     tracks: &mut Vec<Track>,
-) -> Result<(), LibraryError> {
-    match lx.next()? {
-        Tok::Open(Tag::Dict) => {}
-        Tok::Empty(Tag::Dict) => return Ok(()),
-        tok => return Err(lx.unexpected(tok, "a <dict> of tracks as the value of \"Tracks\"")),
-    }
+    stop_at: Option<usize>,
+) -> Result<bool, LibraryError> {
     loop {
         lx.set_place(Place::Tracks);
+        if stop_at.is_some_and(|at| lx.skip_whitespace() == at) {
+            return Ok(true);
+        }
         match lx.next()? {
             Tok::Open(Tag::Key) => {}
-            Tok::Close(Tag::Dict) => return Ok(()),
+            Tok::Close(Tag::Dict) => return Ok(false),
             tok => return Err(lx.unexpected(tok, "a track's <key> or </dict> in the Tracks dict")),
         }
         let dict_key = lx.text(Tag::Key)?;
