@@ -188,7 +188,7 @@ impl Generator {
             album_artist: album.album_artist.clone(),
             album: Some(album.title.clone()),
             genre: album.genre.clone(),
-            composer: rng.random_ratio(1, 5).then(|| names::artist(rng)),
+            composer: rng.random_ratio(3, 20).then(|| names::artist(rng)),
             year: album.year,
             track_number: Some(number).filter(|_| rng.random_ratio(19, 20)),
             track_count: Some(album.per_disc).filter(|_| rng.random_ratio(7, 10)),
@@ -232,9 +232,9 @@ impl Generator {
             2..=15 => None,
             _ => Some(added - rng.random_range(0..86_400 * 30)),
         };
-        t.release_date = match (album.year, rng.random_range(0..10)) {
+        t.release_date = match (album.year, rng.random_range(0..30)) {
             (_, 0) => Some(SENTINEL_1904),
-            (Some(year), 1..=3) => {
+            (Some(year), 1..=6) => {
                 Some((i64::from(year) - 1970) * 31_556_952 + rng.random_range(0..31_000_000))
             }
             _ => None,
@@ -244,9 +244,9 @@ impl Generator {
             t.play_count = Some(plays);
             t.play_date = (plays > 0).then(|| added + rng.random_range(0..200_000_000));
         }
-        t.skip_count = rng.random_ratio(3, 10).then(|| rng.random_range(0..20));
+        t.skip_count = rng.random_ratio(1, 5).then(|| rng.random_range(0..20));
         t.rating = rng
-            .random_ratio(1, 4)
+            .random_ratio(1, 5)
             .then(|| 20 * rng.random_range(0..=5u8));
     }
 }

@@ -60,6 +60,19 @@ fn xml_round_trips_in_every_style() {
 }
 
 #[test]
+fn big_xml_round_trips_on_two_threads() {
+    // Over the parser's 4 MiB threshold for reading Tracks on two threads.
+    let tracks = generate(4_000, 11);
+    for style in [XmlStyle::plain(), XmlStyle::quirky()] {
+        let xml = write_apple_xml(&tracks, &style);
+        assert!(xml.len() > 4 << 20);
+        let lib = parse(LibraryFormat::AppleXml, &xml).unwrap();
+        assert!(lib.tracks == tracks, "{style:?}");
+        assert_eq!(lib.meta.music_folder.as_deref(), Some(MUSIC_FOLDER));
+    }
+}
+
+#[test]
 fn jsonl_round_trips() {
     for seed in [1, 2, 3, 4] {
         let tracks = generate(700, seed);

@@ -353,7 +353,7 @@ fn push_dates_and_plays<'t>(f: &mut Vec<(&'static str, Val<'t>)>, t: &'t Track, 
         f.push(("Play Count", Val::Int(i64::from(n))));
     }
     if let Some(d) = t.play_date {
-        if seed % 4 == 0 {
+        if seed % 8 == 0 {
             f.push(("Play Date", Val::Int(d + HFS_OFFSET)));
         }
         f.push(("Play Date UTC", Val::Date(d)));
@@ -366,9 +366,6 @@ fn push_dates_and_plays<'t>(f: &mut Vec<(&'static str, Val<'t>)>, t: &'t Track, 
     }
     if let Some(r) = t.rating {
         f.push(("Rating", Val::Int(i64::from(r))));
-    }
-    if seed % 4 == 0 {
-        f.push(("Normalization", Val::Int(seed * 37 % 4_000)));
     }
 }
 
