@@ -5,21 +5,27 @@
 //! is borrowed from the input unless it holds entities, and keys are matched
 //! as bytes. The whole document is validated (Playlists included) before
 //! anything is returned, because a file that does not end properly is
-//! usually one still being written. [`scan`] finds markup and text,
-//! [`lexer`] turns them into plist tokens, values and errors, [`track`]
-//! reads tracks, and [`split`] reads big Tracks dicts on two threads.
+//! usually one still being written. [`scan`] finds markup and text (with
+//! [`bytes`] searches) as [`token`]s, [`lexer`] turns them into values and
+//! errors, [`track`] reads tracks, and [`split`] reads big Tracks dicts on
+//! two threads.
 
+mod bytes;
 mod lexer;
 mod scan;
 mod split;
+mod token;
 mod track;
 
 #[cfg(test)]
 mod error_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_tests;
 
-use lexer::{Lexer, Place, Tag, Tok, Value};
+use lexer::{Lexer, Place, Value};
+use token::{Tag, Tok};
 
 use super::{LibraryError, ParsedLibrary};
 

@@ -15,7 +15,8 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr2, memchr3, memmem};
 
-use super::lexer::{prefix_len, Tag, Tok};
+use super::bytes;
+use super::token::{Tag, Tok};
 
 /// Why scanning stopped.
 pub(super) enum ScanError {
@@ -213,7 +214,7 @@ impl<'a> Scanner<'a> {
     /// Reads the start tag at `i` (`<name attrs>` or `<name attrs/>`).
     fn start_tag(&mut self, i: usize) -> Result<Tok, ScanError> {
         let b = self.text.as_bytes();
-        if let Some((tok, len)) = common_start_tag(&b[i + 1..]) {
+        if let Some((tok, len)) = Tok::common_start(&b[i + 1..]) {
             self.pos = i + 1 + len;
             return Ok(tok);
         }
@@ -313,7 +314,7 @@ impl<'a> Scanner<'a> {
 
     /// The first `<`, `&` or CR at or after `start`.
     fn find_special(&self, start: usize) -> Result<usize, ScanError> {
-        find_special(self.text.as_bytes(), start).ok_or_else(|| self.at_end())
+        bytes::find_special(self.text.as_bytes(), start).ok_or_else(|| self.at_end())
     }
 
     /// [`Self::text`] for everything but the common case. Kept out of line
@@ -370,53 +371,6 @@ impl<'a> Scanner<'a> {
         }
         Ok(out)
     }
-}
-
-/// The start tags that make up nearly all of a library, written plainly,
-/// with their length after the `<`: recognised without scanning the name.
-#[inline]
-fn common_start_tag(rest: &[u8]) -> Option<(Tok, usize)> {
-    let (tok, len) = match rest.first()? {
-        b'k' => (Tok::Open(Tag::Key), prefix_len(rest, b"key>")?),
-        b's' => (Tok::Open(Tag::String), prefix_len(rest, b"string>")?),
-        b'i' => (Tok::Open(Tag::Integer), prefix_len(rest, b"integer>")?),
-        b'd' if rest.get(1) == Some(&b'a') => (Tok::Open(Tag::Date), prefix_len(rest, b"date>")?),
-        b'd' => (Tok::Open(Tag::Dict), prefix_len(rest, b"dict>")?),
-        b't' => (Tok::Empty(Tag::True), prefix_len(rest, b"true/>")?),
-        _ => return None,
-    };
-    Some((tok, len))
-}
-
-/// The first `<`, `&` or CR in `b` at or after `from`.
-///
-/// Hand-written SWAR (eight bytes per step with the "has zero byte" bit
-/// trick) because this runs on every text of the file and most texts are
-/// shorter than what memchr3 needs to pay off its setup.
-#[inline]
-fn find_special(b: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Bytes of `v` equal to `c` get their high bit set (the lowest such
-    // byte reliably; higher ones may be false positives, which is fine as
-    // only the first match is used).
-    let has = |v: u64, c: u8| {
-        let x = v ^ (ONES * u64::from(c));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
-    let mut j = from;
-    while let Some(chunk) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
-        let v = u64::from_le_bytes(*chunk);
-        let hits = has(v, b'<') | has(v, b'&') | has(v, b'\r');
-        if hits != 0 {
-            return Some(j + (hits.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    let tail = b.get(j..)?;
-    tail.iter()
-        .position(|&c| matches!(c, b'<' | b'&' | b'\r'))
-        .map(|n| j + n)
 }
 
 fn malformed(at: usize, reason: impl Into<String>) -> ScanError {

@@ -2,8 +2,9 @@
 //! outcome is that of a one-thread parse.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::super::lexer::{Lexer, Tag, Tok};
+use super::super::lexer::Lexer;
 use super::super::tests::{entry, kv, library, playlists};
+use super::super::token::{Tag, Tok};
 use super::super::track::open_tracks;
 use super::super::{parse_with, read_rest, Rest};
 use super::{find_cut, read_with_cut};

@@ -9,7 +9,8 @@ use std::borrow::Cow;
 
 use trackcache_protocol::Track;
 
-use super::lexer::{Lexer, Place, Tag, Tok};
+use super::lexer::{Lexer, Place};
+use super::token::{Tag, Tok};
 use super::{bool_value, date_value, int_value, string_value};
 use crate::library::LibraryError;
 
