@@ -7,9 +7,10 @@
 //! there, a quarter of it validating UTF-8 event by event. A property list
 //! is a tiny subset of XML: no namespaces, no entity declarations, no
 //! attributes that matter. So the input is validated as UTF-8 once, up
-//! front, and this scanner hops from `<` to `<` with memchr, checking names
-//! and nesting as it goes; quick-xml is still used to decode entities
-//! (only in text that contains `&`). See docs/library-parsing.md.
+//! front, and this scanner hops from `<` to `<` (memchr and a small SWAR
+//! search), checking names and nesting as it goes; quick-xml is still used
+//! to decode entities (only in text that contains `&`). See
+//! docs/library-parsing.md.
 
 use std::borrow::Cow;
 
