@@ -7,6 +7,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod library;
 pub mod server;
 pub mod socket;
 pub mod state;

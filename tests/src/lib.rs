@@ -1,6 +1,8 @@
 //! Shared pieces of the end-to-end scenarios, the library generator and the
 //! load generator. `harness` starts the real `trackcached` binary on a temp
-//! socket and data dir and drives it with the real client library and CLI.
+//! socket and data dir and drives it with the real client library and CLI;
+//! `generator` writes synthetic libraries with every quirk of real exports.
 
+pub mod generator;
 pub mod harness;
 pub mod raw;

@@ -1,0 +1,314 @@
+//! Property-list tokens and values over the [`Scanner`], and the errors
+//! they produce.
+//!
+//! The lexer owns the "where are we" state used in messages, so that every
+//! error can say which track it was in and whether the file merely ends
+//! early (truncated) or is wrong (malformed). It reads values (scalars, and
+//! containers by skipping them with validation) but knows nothing about
+//! tracks.
+
+use std::borrow::Cow;
+
+use super::scan::{ScanError, Scanner};
+use super::token::{Tag, Tok};
+use crate::library::{LibraryError, LibraryFormat, Position};
+
+/// A value that was read. Scalar text is kept unparsed so that the caller
+/// pays for number and date parsing only for the keys it wants.
+pub(super) enum Value<'a> {
+    Str(Cow<'a, str>),
+    Int(Cow<'a, str>),
+    Date(Cow<'a, str>),
+    Bool(bool),
+    /// `<real>`, `<data>`, a container, or an empty scalar: validated, not kept.
+    Other,
+}
+
+/// The start of a value: a scalar read whole, or a container still open.
+enum Begun<'a> {
+    Value(Value<'a>),
+    Container(Tag),
+}
+
+/// Which part of the document is being read, for error messages.
+#[derive(Clone, Debug)]
+pub(super) enum Place<'a> {
+    Prolog,
+    Header,
+    /// Inside the value of a top-level key such as `Playlists`.
+    TopValue(Cow<'a, str>),
+    /// Inside the Tracks dict, between tracks.
+    Tracks,
+    /// Inside one track's dict: its key in the Tracks dict and where it opened.
+    Track {
+        key: Cow<'a, str>,
+        start: usize,
+    },
+    /// After the library dict closed.
+    Epilogue,
+}
+
+/// Property-list tokens of one document.
+#[derive(Clone)]
+pub(super) struct Lexer<'a> {
+    scan: Scanner<'a>,
+    /// The whole file, for line numbers in errors.
+    input: &'a [u8],
+    place: Place<'a>,
+}
+
+impl<'a> Lexer<'a> {
+    pub(super) fn new(input: &'a [u8]) -> Self {
+        Self {
+            scan: Scanner::new(input),
+            input,
+            place: Place::Prolog,
+        }
+    }
+
+    /// A lexer at `pos` of the same document, inside the Tracks dict.
+    pub(super) fn fork_at(&self, pos: usize) -> Self {
+        Self {
+            scan: self.scan.fork_at(pos),
+            input: self.input,
+            place: Place::Tracks,
+        }
+    }
+
+    /// The (valid UTF-8 part of the) input.
+    pub(super) fn source(&self) -> &'a str {
+        self.scan.source()
+    }
+
+    /// The next byte to read.
+    pub(super) fn pos(&self) -> usize {
+        self.scan.pos()
+    }
+
+    /// Skips whitespace and returns where the next token starts.
+    pub(super) fn skip_whitespace(&mut self) -> usize {
+        self.scan.skip_whitespace()
+    }
+
+    pub(super) fn set_place(&mut self, place: Place<'a>) {
+        self.place = place;
+    }
+
+    /// File offset where the last token returned by [`Self::next`] began.
+    pub(super) fn tok_start(&self) -> usize {
+        self.scan.tok_start()
+    }
+
+    /// The next significant token.
+    pub(super) fn next(&mut self) -> Result<Tok, LibraryError> {
+        self.scan.next().map_err(|e| self.scan_error(e))
+    }
+
+    /// The text content of the element `tag` that was just opened, up to and
+    /// including its closing tag.
+    pub(super) fn text(&mut self, tag: Tag) -> Result<Cow<'a, str>, LibraryError> {
+        self.scan.text(tag).map_err(|e| self.scan_error(e))
+    }
+
+    /// Consumes `markup` if it comes next (see [`Scanner::eat`]).
+    #[inline(always)]
+    pub(super) fn eat(&mut self, markup: &'static [u8]) -> bool {
+        self.scan.eat(markup)
+    }
+
+    /// The next key of a dict, or `None` at its `</dict>`.
+    pub(super) fn next_key(&mut self, dict: &str) -> Result<Option<Cow<'a, str>>, LibraryError> {
+        if !self.eat(b"<key>") {
+            match self.next()? {
+                Tok::Open(Tag::Key) => {}
+                Tok::Close(Tag::Dict) => return Ok(None),
+                tok => return Err(self.unexpected(tok, &format!("<key> or </dict> in {dict}"))),
+            }
+        }
+        self.text(Tag::Key).map(Some)
+    }
+
+    fn scan_error(&self, e: ScanError) -> LibraryError {
+        match e {
+            ScanError::Truncated => self.truncated(),
+            ScanError::Malformed { at, reason } => self.malformed_at(at, reason),
+        }
+    }
+
+    /// Reads the value of dict key `key`.
+    pub(super) fn value(&mut self, key: &str) -> Result<Value<'a>, LibraryError> {
+        let tok = self.next()?;
+        match self.begin_value(tok)? {
+            Some(Begun::Value(v)) => Ok(v),
+            Some(Begun::Container(tag)) => {
+                self.skip_container(tag, Cow::Owned(key.to_owned()))?;
+                Ok(Value::Other)
+            }
+            None => Err(self.no_value(key, tok)),
+        }
+    }
+
+    /// Reads the value of `key` and throws it away, after validating it.
+    pub(super) fn skip_value(&mut self, key: Cow<'a, str>) -> Result<(), LibraryError> {
+        let tok = self.next()?;
+        match self.begin_value(tok)? {
+            Some(Begun::Value(_)) => Ok(()),
+            Some(Begun::Container(tag)) => self.skip_container(tag, key),
+            None => Err(self.no_value(&key, tok)),
+        }
+    }
+
+    /// The error for a dict key followed by `tok` instead of a value.
+    fn no_value(&self, key: &str, tok: Tok) -> LibraryError {
+        if tok == Tok::Eof {
+            return self.truncated();
+        }
+        self.malformed_here(format!(
+            "key \"{key}\" has no value: found {tok} where a value should be"
+        ))
+    }
+
+    /// Starts reading a value whose first token is `tok`; `None` if `tok`
+    /// cannot start a value.
+    fn begin_value(&mut self, tok: Tok) -> Result<Option<Begun<'a>>, LibraryError> {
+        let value = match tok {
+            Tok::Open(Tag::String) => Value::Str(self.text(Tag::String)?),
+            Tok::Open(Tag::Integer) => Value::Int(self.text(Tag::Integer)?),
+            Tok::Open(Tag::Date) => Value::Date(self.text(Tag::Date)?),
+            Tok::Open(tag @ (Tag::Real | Tag::Data)) => {
+                self.text(tag)?;
+                Value::Other
+            }
+            // `<true></true>` is the same element as `<true/>` in XML.
+            Tok::Open(tag @ (Tag::True | Tag::False)) => {
+                let start = self.tok_start();
+                if !is_blank(&self.text(tag)?) {
+                    return Err(self.malformed_at(start, format!("<{}> has content", tag.name())));
+                }
+                Value::Bool(tag == Tag::True)
+            }
+            Tok::Open(tag @ (Tag::Dict | Tag::Array)) => return Ok(Some(Begun::Container(tag))),
+            Tok::Empty(Tag::True) => Value::Bool(true),
+            Tok::Empty(Tag::False) => Value::Bool(false),
+            Tok::Empty(Tag::String) => Value::Str(Cow::Borrowed("")),
+            Tok::Empty(
+                Tag::Dict | Tag::Array | Tag::Integer | Tag::Real | Tag::Date | Tag::Data,
+            ) => Value::Other,
+            Tok::Open(Tag::Key | Tag::Plist) | Tok::Empty(Tag::Key | Tag::Plist) => {
+                return Ok(None)
+            }
+            Tok::Close(_) | Tok::Eof => return Ok(None),
+        };
+        Ok(Some(Begun::Value(value)))
+    }
+
+    /// Skips the dict or array `first` that was just opened, checking that
+    /// it is well formed: every dict key has a value, every tag is closed.
+    /// Iterative, so a deeply nested hostile file cannot overflow the stack.
+    fn skip_container(&mut self, first: Tag, key: Cow<'a, str>) -> Result<(), LibraryError> {
+        struct Open<'k> {
+            tag: Tag,
+            /// The key whose value this container is (for messages).
+            key: Cow<'k, str>,
+            /// In a dict: a key comes next (else a value).
+            want_key: bool,
+        }
+        let mut stack = vec![Open {
+            tag: first,
+            key,
+            want_key: true,
+        }];
+        while let Some(top) = stack.last_mut() {
+            let tok = self.next()?;
+            match (top.tag, top.want_key, tok) {
+                (_, _, Tok::Eof) => return Err(self.truncated()),
+                (Tag::Dict, true, Tok::Open(Tag::Key)) => {
+                    top.key = self.text(Tag::Key)?;
+                    top.want_key = false;
+                }
+                (Tag::Dict, true, Tok::Close(Tag::Dict))
+                | (Tag::Array, _, Tok::Close(Tag::Array)) => {
+                    stack.pop();
+                }
+                (Tag::Dict, true, tok) => {
+                    return Err(self.malformed_here(format!(
+                        "expected <key> or </dict> in the dict of \"{}\", found {tok}",
+                        top.key
+                    )))
+                }
+                (tag, _, tok) => {
+                    top.want_key = true;
+                    let key = top.key.clone();
+                    match self.begin_value(tok)? {
+                        Some(Begun::Value(_)) => {}
+                        Some(Begun::Container(inner)) => stack.push(Open {
+                            tag: inner,
+                            key,
+                            want_key: true,
+                        }),
+                        None if tag == Tag::Dict => return Err(self.no_value(&key, tok)),
+                        None => {
+                            return Err(self.malformed_here(format!(
+                            "expected a value or </array> in the array of \"{key}\", found {tok}"
+                        )))
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for `tok` where the parser expected something else.
+    pub(super) fn unexpected(&self, tok: Tok, expected: &str) -> LibraryError {
+        if tok == Tok::Eof {
+            return self.truncated();
+        }
+        self.malformed_here(format!("expected {expected}, found {tok}"))
+    }
+
+    /// A malformed-file error at the start of the last token.
+    pub(super) fn malformed_here(&self, reason: String) -> LibraryError {
+        self.malformed_at(self.tok_start(), reason)
+    }
+
+    /// A malformed-file error at file offset `at`.
+    pub(super) fn malformed_at(&self, at: usize, reason: String) -> LibraryError {
+        let track = match &self.place {
+            Place::Track { key, .. } => Some(key.clone().into_owned()),
+            _ => None,
+        };
+        LibraryError::Malformed {
+            format: LibraryFormat::AppleXml,
+            at: Position::locate(self.input, at),
+            track,
+            reason,
+        }
+    }
+
+    /// The error for a document that ends where it does now.
+    pub(super) fn truncated(&self) -> LibraryError {
+        let context = match &self.place {
+            Place::Prolog => "before the <plist> root element".to_owned(),
+            Place::Header => "inside the library's top-level <dict>".to_owned(),
+            Place::TopValue(key) => format!("inside the value of \"{key}\""),
+            Place::Tracks => "inside the Tracks <dict>, between two tracks".to_owned(),
+            Place::Track { key, start } => format!(
+                "inside track {key}'s <dict> (opened at line {})",
+                Position::locate(self.input, *start).line
+            ),
+            Place::Epilogue => "before </plist>".to_owned(),
+        };
+        LibraryError::Truncated {
+            format: LibraryFormat::AppleXml,
+            at: Position::locate(self.input, self.input.len()),
+            context,
+        }
+    }
+}
+
+/// Whitespace-only text (indentation between elements).
+fn is_blank(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}

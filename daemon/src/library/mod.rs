@@ -1,0 +1,154 @@
+//! Parsing music library exports into [`Track`]s: the formats the daemon
+//! reads, what a parse returns, and the one entry point, [`parse`].
+//!
+//! The parsers are pure: they take the file's bytes and do no I/O, so the
+//! caller decides how to read the file (and when to retry a truncated one).
+//! See `docs/library-parsing.md` for the design record.
+
+mod apple_xml;
+mod error;
+mod jsonl;
+mod plist_date;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use trackcache_protocol::Track;
+use xxhash_rust::xxh3::Xxh3Builder;
+
+pub use error::{LibraryError, LibraryErrorKind, Position};
+
+/// A library file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LibraryFormat {
+    /// The Apple Music / iTunes "Export Library" property list (`apple-xml`).
+    AppleXml,
+    /// JSON Lines, one [`Track`] object per line (`jsonl`).
+    Jsonl,
+}
+
+impl LibraryFormat {
+    /// The name used on command lines and in config files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AppleXml => "apple-xml",
+            Self::Jsonl => "jsonl",
+        }
+    }
+}
+
+impl fmt::Display for LibraryFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is neither `apple-xml` nor `jsonl`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown library format {0:?}: expected \"apple-xml\" or \"jsonl\"")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for LibraryFormat {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "apple-xml" => Ok(Self::AppleXml),
+            "jsonl" => Ok(Self::Jsonl),
+            other => Err(UnknownFormat(other.to_owned())),
+        }
+    }
+}
+
+/// Library-wide facts from the export's header; all absent for JSON Lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LibraryMeta {
+    /// `Major Version` of the plist layout.
+    pub major_version: Option<i64>,
+    /// `Minor Version` of the plist layout.
+    pub minor_version: Option<i64>,
+    /// `Application Version` of Music/iTunes that wrote the file.
+    pub application_version: Option<String>,
+    /// `Date` of the export, Unix seconds.
+    pub export_date: Option<i64>,
+    /// `Music Folder` URL.
+    pub music_folder: Option<String>,
+    /// `Library Persistent ID`.
+    pub library_persistent_id: Option<String>,
+}
+
+/// A whole library: every track of the file, and its header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedLibrary {
+    /// The tracks in file order; ids are unique (see [`parse`]).
+    pub tracks: Vec<Track>,
+    /// The export's header.
+    pub meta: LibraryMeta,
+}
+
+/// Parses a whole library file of `format`.
+///
+/// Either every track of a complete, well-formed document is returned or an
+/// error is: never a partial list. When two tracks share an id, the last one
+/// is kept (at its own place in file order), the others are dropped and the
+/// file still loads: one copy of a track serves better than refusing the
+/// whole library over a broken export.
+pub fn parse(format: LibraryFormat, bytes: &[u8]) -> Result<ParsedLibrary, LibraryError> {
+    let mut library = match format {
+        LibraryFormat::AppleXml => apple_xml::parse(bytes)?,
+        LibraryFormat::Jsonl => jsonl::parse(bytes)?,
+    };
+    drop_duplicate_ids(&mut library.tracks);
+    Ok(library)
+}
+
+/// Keeps only the last track of each id; returns how many were dropped.
+fn drop_duplicate_ids(tracks: &mut Vec<Track>) -> usize {
+    // xxh3 rather than the default SipHash: ids come from the file being
+    // loaded, not from a network peer, and this runs for every track.
+    let mut last: HashMap<&str, usize, Xxh3Builder> =
+        HashMap::with_capacity_and_hasher(tracks.len(), Xxh3Builder::new());
+    for (i, track) in tracks.iter().enumerate() {
+        last.insert(&track.id, i);
+    }
+    if last.len() == tracks.len() {
+        return 0;
+    }
+    let keep: Vec<bool> = tracks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| last.get(t.id.as_str()) == Some(&i))
+        .collect();
+    drop(last);
+    let before = tracks.len();
+    let mut keep = keep.into_iter();
+    tracks.retain(|_| keep.next().unwrap_or(true));
+    before - tracks.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in [LibraryFormat::AppleXml, LibraryFormat::Jsonl] {
+            assert_eq!(f.to_string().parse::<LibraryFormat>(), Ok(f));
+        }
+        assert!("xml".parse::<LibraryFormat>().is_err());
+    }
+
+    #[test]
+    fn duplicate_ids_keep_the_last() {
+        let mut a = Track::with_id("A");
+        a.name = Some("first".into());
+        let mut a2 = Track::with_id("A");
+        a2.name = Some("second".into());
+        let mut tracks = vec![a, Track::with_id("B"), a2];
+        assert_eq!(drop_duplicate_ids(&mut tracks), 1);
+        let ids: Vec<_> = tracks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["B", "A"]);
+        assert_eq!(tracks[1].name.as_deref(), Some("second"));
+    }
+}
