@@ -20,8 +20,10 @@ pub use message::{
     capability, ClientMessage, EventFrame, Hello, ServerMessage, Welcome, DEFAULT_MAX_FRAME_LEN,
     PROTOCOL_VERSION,
 };
-pub use request::{KvSet, Request};
+pub use request::{KvSet, Request, TrackQuery};
 pub use response::{
-    CacheTotals, KvLookup, KvStored, NamespaceStats, Response, StatsReport, StatusInfo,
+    AlbumSummary, CacheTotals, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus,
+    NamespaceStats, Response, StatsReport, StatusInfo, SyncOutcome, SyncProgress, SyncReport,
+    TrackPage,
 };
 pub use track::{MediaFlags, Track};

@@ -23,6 +23,10 @@ pub mod capability {
     pub const KV: &str = "kv";
     /// Requests may be pipelined: many in flight, answered by id.
     pub const PIPELINING: &str = "pipelining";
+    /// Library snapshot queries (`TrackCount`, `ListTracks`, ...).
+    pub const LIBRARY: &str = "library";
+    /// Event log and subscriptions (`Changes`, `Subscribe`).
+    pub const EVENTS: &str = "events";
 }
 
 /// What a client sends.
@@ -87,8 +91,8 @@ pub enum ServerMessage {
 /// A pushed event with its position in the daemon's event log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventFrame {
-    /// Monotonically increasing sequence number (0 for events that are not
-    /// part of the durable log, such as `Resync`'s notice itself).
+    /// Position in the daemon's durable event log, increasing by one per
+    /// event. For a `Resync` notice: the seq the stream continues after.
     pub seq: u64,
     /// What happened.
     pub event: Event,

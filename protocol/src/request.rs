@@ -34,6 +34,56 @@ pub enum Request {
     },
     /// Ask the daemon to shut down gracefully (as on SIGTERM).
     Shutdown,
+    /// Number of tracks in the library snapshot.
+    TrackCount,
+    /// One track by id.
+    GetTrack {
+        /// Track id (Persistent ID, or `track-<Track ID>`).
+        id: String,
+    },
+    /// Tracks matching optional filters, in album order, paginated.
+    ListTracks(TrackQuery),
+    /// Albums with their track counts.
+    ListAlbums {
+        /// Only albums owned by, or with a track by, this artist (normalized match).
+        artist: Option<String>,
+    },
+    /// Logged events after `since_seq`.
+    Changes {
+        /// Last seq the caller has seen (0 = from the start).
+        since_seq: u64,
+        /// Most events to return (the daemon caps it at 10,000).
+        limit: u32,
+    },
+    /// Re-read the library now.
+    Rescan {
+        /// Answer only when the re-read has finished (with its outcome).
+        wait: bool,
+    },
+    /// Push events to this connection from now on (after replaying those
+    /// after `since_seq`, when given). Ends with the connection.
+    Subscribe {
+        /// Resume after this seq; `None` = only new events.
+        since_seq: Option<u64>,
+    },
+}
+
+/// Filters and page of `Request::ListTracks`. Filters are exact matches on
+/// the normalized value (trimmed, NFKC, case-folded); absent filters match all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackQuery {
+    /// Track artist.
+    pub artist: Option<String>,
+    /// Album artist.
+    pub album_artist: Option<String>,
+    /// Album.
+    pub album: Option<String>,
+    /// Genre.
+    pub genre: Option<String>,
+    /// Page size (the daemon caps it at 10,000; 0 means 100).
+    pub limit: u32,
+    /// Tracks to skip.
+    pub offset: u32,
 }
 
 /// Arguments of `Request::KvSet`.

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{EventFrame, Track};
+
 /// A successful reply to a `Request`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Response {
@@ -28,6 +30,154 @@ pub enum Response {
     },
     /// Answer to `Shutdown`: the daemon is stopping.
     ShuttingDown,
+    /// Answer to `TrackCount`.
+    TrackCount {
+        /// Tracks in the snapshot.
+        tracks: u64,
+        /// Current event seq (the snapshot's version).
+        seq: u64,
+    },
+    /// Answer to `GetTrack`; `None` when no track has that id.
+    Track(Option<Box<Track>>),
+    /// Answer to `ListTracks`.
+    Tracks(TrackPage),
+    /// Answer to `ListAlbums`.
+    Albums(Vec<AlbumSummary>),
+    /// Answer to `Changes`.
+    Changes(ChangesPage),
+    /// Answer to `Rescan { wait: true }`.
+    Rescanned(SyncReport),
+    /// Answer to `Rescan { wait: false }`: a re-read is queued.
+    RescanQueued,
+    /// Answer to `Subscribe`: events follow as `ServerMessage::Event`.
+    Subscribed {
+        /// Current seq when the subscription started.
+        current_seq: u64,
+        /// Oldest seq still in the log.
+        oldest_seq: u64,
+    },
+}
+
+/// A page of tracks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackPage {
+    /// Tracks matching the filters, all pages together.
+    pub total: u64,
+    /// Offset of this page.
+    pub offset: u64,
+    /// The tracks of this page.
+    pub tracks: Vec<Track>,
+}
+
+/// One album.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlbumSummary {
+    /// Album artist (else artist), as spelled in the library.
+    pub artist: String,
+    /// Album, as spelled in the library.
+    pub album: String,
+    /// Tracks on it.
+    pub tracks: u64,
+    /// Earliest year among its tracks.
+    pub year: Option<i32>,
+}
+
+/// Answer to `Changes`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    /// Events after the requested seq, in order (empty when `fresh_instance`).
+    pub events: Vec<EventFrame>,
+    /// Current seq.
+    pub current_seq: u64,
+    /// The requested seq is older than the retained log (or from another
+    /// history): forget what you derived and re-read everything.
+    pub fresh_instance: bool,
+    /// More events follow; ask again after the last one returned.
+    pub more: bool,
+}
+
+/// Outcome of one re-read of the library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncOutcome {
+    /// The content was unchanged: no events.
+    Unchanged,
+    /// Changes were applied and logged.
+    Synced {
+        /// Tracks added.
+        added: u64,
+        /// Tracks removed.
+        removed: u64,
+        /// Tracks modified.
+        modified: u64,
+        /// Seq of the `LibrarySynced` event.
+        seq: u64,
+    },
+    /// The first import into an empty data dir.
+    Imported {
+        /// Tracks imported.
+        tracks: u64,
+        /// Seq of the `LibraryImported` event.
+        seq: u64,
+    },
+    /// The library could not be read; the previous snapshot stays.
+    Failed {
+        /// What went wrong and what to do.
+        message: String,
+    },
+}
+
+/// What a `Rescan { wait: true }` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Outcome.
+    pub outcome: SyncOutcome,
+    /// Tracks in the snapshot afterwards.
+    pub tracks: u64,
+    /// How long the re-read took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// The library part of `Status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryStatus {
+    /// Library path (or watched path for the command format).
+    pub path: String,
+    /// Format name: `apple-xml`, `jsonl` or `command`.
+    pub format: String,
+    /// Tracks in the snapshot.
+    pub tracks: u64,
+    /// When the last sync succeeded, Unix ms.
+    pub last_sync_ms: Option<u64>,
+    /// The last failure, if the library is currently failing.
+    pub last_error: Option<LibraryErrorInfo>,
+    /// Current event seq.
+    pub seq: u64,
+    /// Oldest retained seq.
+    pub oldest_seq: u64,
+    /// The re-read under way, if any.
+    pub progress: Option<SyncProgress>,
+}
+
+/// Why the library could not be read, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryErrorInfo {
+    /// `missing`, `unreadable`, `truncated`, `malformed`, `changing` or `exporter`.
+    pub kind: String,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// When, Unix ms.
+    pub at_ms: u64,
+}
+
+/// Progress of a re-read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// `reading`, `parsing`, `saving`.
+    pub phase: String,
+    /// Units done (bytes while reading/parsing, tracks while saving).
+    pub done: u64,
+    /// Units in all (0 when unknown).
+    pub total: u64,
 }
 
 /// Outcome of a generic-cache lookup.
@@ -82,6 +232,8 @@ pub struct StatusInfo {
     pub max_connections: u32,
     /// Totals over every generic-cache namespace.
     pub cache: CacheTotals,
+    /// The library, when one is configured.
+    pub library: Option<LibraryStatus>,
 }
 
 /// Counters summed over namespaces.
