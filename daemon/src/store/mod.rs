@@ -7,10 +7,12 @@
 //! "repaired" silently.
 
 mod kv;
+mod library;
 
 use std::path::{Path, PathBuf};
 
 pub use kv::{KvRecord, PersistedKv};
+pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
 
 /// Schema version of the data directory's layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -63,6 +65,7 @@ pub struct Store {
     path: PathBuf,
     db: sled::Db,
     kv: sled::Tree,
+    library: sled::Tree,
 }
 
 impl Store {
@@ -82,7 +85,13 @@ impl Store {
         let meta = db.open_tree(META_TREE).map_err(|e| map_err(&path, e))?;
         check_schema(&meta, data_dir)?;
         let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
-        Ok(Self { path, db, kv })
+        let library = db.open_tree(library::TREE).map_err(|e| map_err(&path, e))?;
+        Ok(Self {
+            path,
+            db,
+            kv,
+            library,
+        })
     }
 
     /// Writes everything to disk and waits for the disk to confirm.

@@ -1,0 +1,171 @@
+//! Which changes to a track matter.
+//!
+//! The *fingerprint* covers the fields caches depend on (identity, name,
+//! artist, album artist, album, genre, year, location): a different
+//! fingerprint makes a track "modified" and emits an event. Play counts,
+//! ratings, play dates and the like never do; GenreUpdater once flagged all
+//! 36,906 tracks as changed because it compared timestamps. Those other
+//! fields are still kept current in the snapshot, silently.
+
+use trackcache_protocol::{FieldChange, Track};
+use xxhash_rust::xxh3::Xxh3;
+
+/// Fields that make up the fingerprint, with their `Track` names.
+pub const FINGERPRINT_FIELDS: [&str; 8] = [
+    "id",
+    "name",
+    "artist",
+    "album_artist",
+    "album",
+    "genre",
+    "year",
+    "location",
+];
+
+fn fields(t: &Track) -> [Option<String>; 8] {
+    [
+        Some(t.id.clone()),
+        t.name.clone(),
+        t.artist.clone(),
+        t.album_artist.clone(),
+        t.album.clone(),
+        t.genre.clone(),
+        t.year.map(|y| y.to_string()),
+        t.location.clone(),
+    ]
+}
+
+/// Feeds one optional string: a tag byte and a length make ("ab","c") and
+/// ("a","bc") differ, and None differ from Some("").
+fn feed(h: &mut Xxh3, v: Option<&str>) {
+    match v {
+        None => h.update(&[0]),
+        Some(s) => {
+            h.update(&[1]);
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+    }
+}
+
+/// Hash of the cache-relevant fields.
+pub fn fingerprint(t: &Track) -> u64 {
+    let mut h = Xxh3::new();
+    feed(&mut h, Some(&t.id));
+    feed(&mut h, t.name.as_deref());
+    feed(&mut h, t.artist.as_deref());
+    feed(&mut h, t.album_artist.as_deref());
+    feed(&mut h, t.album.as_deref());
+    feed(&mut h, t.genre.as_deref());
+    match t.year {
+        None => h.update(&[0]),
+        Some(y) => {
+            h.update(&[1]);
+            h.update(&y.to_le_bytes());
+        }
+    }
+    feed(&mut h, t.location.as_deref());
+    h.digest()
+}
+
+/// Hash of a track's encoded bytes: any change at all.
+pub fn content_hash(encoded: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(encoded)
+}
+
+/// The fingerprint fields that differ, with old and new values as text.
+pub fn field_changes(old: &Track, new: &Track) -> Vec<FieldChange> {
+    FINGERPRINT_FIELDS
+        .iter()
+        .zip(fields(old).into_iter().zip(fields(new)))
+        .filter(|(_, (o, n))| o != n)
+        .map(|(name, (old, new))| FieldChange {
+            field: (*name).to_owned(),
+            old,
+            new,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track() -> Track {
+        Track {
+            name: Some("Hey You".into()),
+            artist: Some("Pink Floyd".into()),
+            album: Some("The Wall".into()),
+            year: Some(1979),
+            play_count: Some(3),
+            ..Track::with_id("ABCDEF0123456789")
+        }
+    }
+
+    #[test]
+    fn plays_ratings_and_dates_do_not_change_the_fingerprint() {
+        let a = track();
+        let mut b = a.clone();
+        b.play_count = Some(99);
+        b.play_date = Some(1_700_000_000);
+        b.skip_count = Some(1);
+        b.rating = Some(100);
+        b.date_modified = Some(1);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert!(field_changes(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn every_fingerprint_field_changes_it() {
+        let a = track();
+        let edits: [fn(&mut Track); 8] = [
+            |t| t.id.push('0'),
+            |t| t.name = None,
+            |t| t.artist = Some("Roger Waters".into()),
+            |t| t.album_artist = Some("Pink Floyd".into()),
+            |t| t.album = Some("The Wall (Remastered)".into()),
+            |t| t.genre = Some("Rock".into()),
+            |t| t.year = Some(1980),
+            |t| t.location = Some("file:///x.m4a".into()),
+        ];
+        for (edit, field) in edits.iter().zip(FINGERPRINT_FIELDS) {
+            let mut b = a.clone();
+            edit(&mut b);
+            assert_ne!(fingerprint(&a), fingerprint(&b), "{field}");
+            let changes = field_changes(&a, &b);
+            assert_eq!(changes.len(), 1, "{field}");
+            assert_eq!(changes[0].field, field);
+        }
+    }
+
+    #[test]
+    fn field_boundaries_are_unambiguous() {
+        let mut a = track();
+        let mut b = track();
+        a.artist = Some("ab".into());
+        a.album = Some("c".into());
+        b.artist = Some("a".into());
+        b.album = Some("bc".into());
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        a.genre = None;
+        b.artist = Some("ab".into());
+        b.album = Some("c".into());
+        b.genre = Some(String::new());
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+    }
+
+    #[test]
+    fn changes_carry_old_and_new_values() {
+        let a = track();
+        let mut b = a.clone();
+        b.year = Some(1980);
+        assert_eq!(
+            field_changes(&a, &b),
+            vec![FieldChange {
+                field: "year".into(),
+                old: Some("1979".into()),
+                new: Some("1980".into())
+            }]
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The library snapshot's pure core: which changes matter (`fingerprint`),
+//! the compact in-memory index (`index`), and the streaming diff (`diff`).
+
+pub mod diff;
+pub mod fingerprint;
+pub mod index;
+
+pub use diff::{Diff, Differ, Upsert, UpsertKind};
+pub use fingerprint::{content_hash, field_changes, fingerprint};
+pub use index::{AlbumRow, IndexEntry, Interner, LibraryIndex, Sym, TrackFilter};

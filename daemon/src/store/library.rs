@@ -1,0 +1,309 @@
+//! The `library` tree: the snapshot's tracks, the event log and the
+//! snapshot's meta record, under key prefixes of one tree so that one sync
+//! (tracks + events + meta) is a single atomic sled batch.
+//!
+//! Keys: `t` + track id; `e` + seq (u64 big-endian, so keys sort by seq);
+//! `m` + "snapshot". Values: a layout byte (1) then postcard.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use trackcache_protocol::{Event, EventFrame, Track};
+
+use super::{map_err, Store, StoreError};
+
+pub(super) const TREE: &str = "library";
+const LAYOUT_V1: u8 = 1;
+const META_KEY: &[u8] = b"msnapshot";
+const LOG_KEY: &[u8] = b"mlog";
+
+/// A track encoded for the store (layout byte + postcard).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedTrack(pub Vec<u8>);
+
+/// What the store remembers about the snapshot as a whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    /// Library path it was read from.
+    pub path: String,
+    /// Format name (`apple-xml`, `jsonl`, `command`).
+    pub format: String,
+    /// The file's mtime (ns since the epoch) captured before reading.
+    pub mtime_ns: i128,
+    /// The file's size captured before reading.
+    pub size: u64,
+    /// Hash of the bytes that were read.
+    pub content_hash: u128,
+    /// Tracks in the snapshot.
+    pub tracks: u64,
+    /// When the last successful sync finished, Unix ms.
+    pub last_sync_ms: u64,
+}
+
+/// Position of the event log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogMeta {
+    /// Last sequence number assigned (0 = none yet).
+    pub seq: u64,
+    /// Oldest retained seq (1 while nothing was trimmed).
+    pub oldest_seq: u64,
+}
+
+/// Everything one sync writes, applied atomically.
+#[derive(Debug, Default)]
+pub struct SyncBatch {
+    /// Tracks to insert or replace.
+    pub upserts: Vec<(Box<str>, EncodedTrack)>,
+    /// Track ids to delete.
+    pub removes: Vec<Box<str>>,
+    /// The new snapshot meta record, when the snapshot changes.
+    pub snapshot: Option<SnapshotMeta>,
+    /// Events to append, with their sequence numbers.
+    pub events: Vec<EventFrame>,
+    /// Events with seq below this are deleted (retention).
+    pub trim_below: u64,
+    /// The log position after this batch.
+    pub log: LogMeta,
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    let out = vec![LAYOUT_V1];
+    // Serializing owned plain data into a Vec cannot fail for these types.
+    match postcard::to_extend(v, out) {
+        Ok(v) => v,
+        Err(e) => unreachable!("postcard cannot fail on plain data: {e}"),
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    match bytes.split_first() {
+        Some((&LAYOUT_V1, rest)) => postcard::from_bytes(rest).ok(),
+        _ => None,
+    }
+}
+
+/// Encodes a track for the store.
+pub fn encode_track(t: &Track) -> EncodedTrack {
+    EncodedTrack(encode(t))
+}
+
+/// Decodes a stored track.
+pub fn decode_track(bytes: &[u8]) -> Option<Track> {
+    decode(bytes)
+}
+
+fn track_key(id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + id.len());
+    k.push(b't');
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+fn event_key(seq: u64) -> [u8; 9] {
+    let mut k = [b'e'; 9];
+    k[1..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+impl Store {
+    /// The snapshot's meta record, if a snapshot was ever stored.
+    pub fn snapshot_meta(&self) -> Result<Option<SnapshotMeta>, StoreError> {
+        let raw = self
+            .library
+            .get(META_KEY)
+            .map_err(|e| map_err(&self.path, e))?;
+        match raw {
+            None => Ok(None),
+            Some(b) => decode(&b).map(Some).ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: "the library snapshot's meta record does not decode".into(),
+            }),
+        }
+    }
+
+    /// The event log's position (all zero for a new data dir).
+    pub fn log_meta(&self) -> Result<LogMeta, StoreError> {
+        let raw = self
+            .library
+            .get(LOG_KEY)
+            .map_err(|e| map_err(&self.path, e))?;
+        match raw {
+            None => Ok(LogMeta {
+                seq: 0,
+                oldest_seq: 1,
+            }),
+            Some(b) => decode(&b).ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: "the event log's position record does not decode".into(),
+            }),
+        }
+    }
+
+    /// Calls `f` with every stored track and its encoded bytes; returns how
+    /// many records did not decode (skipped; the next sync re-adds them).
+    pub fn for_each_track(&self, mut f: impl FnMut(Track, &[u8])) -> Result<usize, StoreError> {
+        let mut skipped = 0;
+        for item in self.library.scan_prefix(b"t") {
+            let (_, v) = item.map_err(|e| map_err(&self.path, e))?;
+            match decode_track(&v) {
+                Some(t) => f(t, &v),
+                None => skipped += 1,
+            }
+        }
+        Ok(skipped)
+    }
+
+    /// One stored track.
+    pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
+        let raw = self
+            .library
+            .get(track_key(id))
+            .map_err(|e| map_err(&self.path, e))?;
+        Ok(raw.and_then(|b| decode_track(&b)))
+    }
+
+    /// Applies one sync atomically and waits until it is on disk.
+    pub fn commit_sync(&self, batch: SyncBatch) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        for (id, t) in batch.upserts {
+            b.insert(track_key(&id), t.0);
+        }
+        for id in batch.removes {
+            b.remove(track_key(&id));
+        }
+        for ev in &batch.events {
+            b.insert(&event_key(ev.seq), encode(&ev.event));
+        }
+        if batch.trim_below > 0 {
+            let end = event_key(batch.trim_below);
+            for k in self.library.range(&event_key(0)[..]..&end[..]).keys() {
+                b.remove(k.map_err(|e| map_err(&self.path, e))?);
+            }
+        }
+        if let Some(meta) = &batch.snapshot {
+            b.insert(META_KEY, encode(meta));
+        }
+        b.insert(LOG_KEY, encode(&batch.log));
+        self.library
+            .apply_batch(b)
+            .map_err(|e| map_err(&self.path, e))?;
+        self.flush()
+    }
+
+    /// Replaces only the meta record (an unchanged re-read).
+    pub fn save_snapshot_meta(&self, meta: &SnapshotMeta) -> Result<(), StoreError> {
+        self.library
+            .insert(META_KEY, encode(meta))
+            .map(drop)
+            .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// Up to `limit` logged events with seq > `after`, in order.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<EventFrame>, StoreError> {
+        let start = event_key(after.saturating_add(1));
+        let mut out = Vec::new();
+        for item in self.library.range(&start[..]..).take(limit) {
+            let (k, v) = item.map_err(|e| map_err(&self.path, e))?;
+            if k.first() != Some(&b'e') || k.len() != 9 {
+                break;
+            }
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&k[1..]);
+            match decode::<Event>(&v) {
+                Some(event) => out.push(EventFrame {
+                    seq: u64::from_be_bytes(seq),
+                    event,
+                }),
+                None => tracing::warn!(
+                    seq = u64::from_be_bytes(seq),
+                    "skipping an undecodable logged event"
+                ),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Option<SnapshotMeta> {
+        Some(SnapshotMeta {
+            path: "/l.xml".into(),
+            format: "apple-xml".into(),
+            tracks: 1,
+            ..SnapshotMeta::default()
+        })
+    }
+
+    fn log(seq: u64, oldest_seq: u64) -> LogMeta {
+        LogMeta { seq, oldest_seq }
+    }
+
+    fn ev(seq: u64) -> EventFrame {
+        EventFrame {
+            seq,
+            event: Event::LibraryImported { tracks: seq },
+        }
+    }
+
+    #[test]
+    fn tracks_round_trip_and_events_come_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.snapshot_meta().unwrap(), None);
+        assert_eq!(s.log_meta().unwrap(), log(0, 1));
+        let t = Track {
+            artist: Some("Björk".into()),
+            year: Some(-1),
+            ..Track::with_id("A1")
+        };
+        s.commit_sync(SyncBatch {
+            upserts: vec![("A1".into(), encode_track(&t))],
+            events: (1..=300).map(ev).collect(),
+            snapshot: meta(),
+            log: log(300, 1),
+            ..SyncBatch::default()
+        })
+        .unwrap();
+        assert_eq!(s.get_track("A1").unwrap(), Some(t.clone()));
+        assert_eq!(s.get_track("A2").unwrap(), None);
+        let got = s.events_after(255, 10).unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            (256..=265).collect::<Vec<_>>()
+        );
+        assert!(s.events_after(300, 10).unwrap().is_empty());
+        let mut n = 0;
+        s.for_each_track(|tr, _| {
+            assert_eq!(tr, t);
+            n += 1;
+        })
+        .unwrap();
+        assert_eq!(n, 1);
+
+        // Removal and retention trimming in one batch.
+        s.commit_sync(SyncBatch {
+            removes: vec!["A1".into()],
+            events: vec![ev(301)],
+            trim_below: 290,
+            log: log(301, 290),
+            ..SyncBatch::default()
+        })
+        .unwrap();
+        assert_eq!(s.get_track("A1").unwrap(), None);
+        assert_eq!(s.events_after(0, 1).unwrap()[0].seq, 290);
+        assert_eq!(s.log_meta().unwrap(), log(301, 290));
+        assert_eq!(
+            s.snapshot_meta().unwrap().unwrap().path,
+            "/l.xml",
+            "meta kept when not given"
+        );
+    }
+
+    #[test]
+    fn undecodable_tracks_are_skipped() {
+        assert!(decode_track(&[2, 0, 0]).is_none());
+        assert!(decode_track(&[]).is_none());
+        assert!(decode_track(&[1, 0xff]).is_none());
+    }
+}
