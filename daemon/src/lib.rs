@@ -7,11 +7,16 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod hub;
+pub mod ingest;
 pub mod library;
+pub mod normalize;
 pub mod server;
+pub mod snapshot;
 pub mod socket;
 pub mod state;
 pub mod store;
+pub mod watcher;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +25,9 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::GenericCache;
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_RETENTION};
+use crate::hub::Hub;
+use crate::ingest::Library;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
 
@@ -44,12 +51,27 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     let bound = socket::bind(&config.socket)?;
     let store = Store::open(&config.data_dir)?;
     let kv = Arc::new(GenericCache::restore(config.cache.clone(), store.clone())?);
+    let retention = config
+        .library
+        .as_ref()
+        .map_or(DEFAULT_RETENTION, |l| l.retention);
+    let hub = Arc::new(Hub::new(store.log_meta()?, retention));
+    let (library, ingest) = match &config.library {
+        Some(lc) => {
+            let (lib, triggers) = Library::open(lc.clone(), store.clone(), hub.clone())?;
+            let task = tokio::spawn(ingest::run(lib.clone(), triggers, shutdown.clone()));
+            (Some(lib), Some(task))
+        }
+        None => (None, None),
+    };
     let daemon = Arc::new(Daemon {
         connections: Arc::new(Semaphore::new(config.max_connections)),
         config,
         started_at: Instant::now(),
         store,
         kv: kv.clone(),
+        hub,
+        library,
         shutdown: shutdown.clone(),
     });
     let expiry = tokio::spawn(kv.run_expiry(shutdown.clone()));
@@ -61,6 +83,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     );
     server::serve(bound.listener, daemon.clone()).await;
     let _ = expiry.await;
+    if let Some(task) = ingest {
+        // A re-read in progress finishes (it is one atomic commit) before the flush.
+        let _ = task.await;
+    }
     daemon.store.flush()?;
     tracing::info!("store flushed; bye");
     Ok(())

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_tokio::Signals;
 use tokio_util::sync::CancellationToken;
-use trackcache_daemon::config::{self, Config, Defaults, Overrides};
+use trackcache_daemon::config::{self, Config, Defaults, LibraryOverrides, Overrides};
 
 /// The trackcache daemon: a persistent, correct cache for music-library tools.
 #[derive(Parser, Debug)]
@@ -31,6 +31,17 @@ struct Args {
     /// Largest accepted frame payload in bytes (default 16 MiB).
     #[arg(long, env = "TRACKCACHE_MAX_FRAME_BYTES", value_name = "BYTES")]
     max_frame_bytes: Option<u32>,
+    /// Library to watch: an Apple Music / iTunes XML file, a JSON Lines file,
+    /// or (with --library-format command) the path whose changes trigger the exporter.
+    #[arg(long, env = "TRACKCACHE_LIBRARY", value_name = "PATH")]
+    library: Option<PathBuf>,
+    /// Library format: apple-xml (default), jsonl or command.
+    #[arg(long, env = "TRACKCACHE_LIBRARY_FORMAT", value_name = "FORMAT")]
+    library_format: Option<String>,
+    /// Exporter for --library-format command, run with /bin/sh -c; it must
+    /// print the library as JSON Lines on standard output.
+    #[arg(long, env = "TRACKCACHE_LIBRARY_COMMAND", value_name = "SHELL COMMAND")]
+    library_command: Option<String>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     /// Beats RUST_LOG, which beats the config file.
     #[arg(long, value_name = "LEVEL")]
@@ -52,6 +63,11 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
         max_connections: args.max_connections,
         max_frame_len: args.max_frame_bytes,
         log_level: args.log_level.clone(),
+        library: LibraryOverrides {
+            path: args.library.clone(),
+            format: args.library_format.clone(),
+            command: args.library_command.clone(),
+        },
     };
     Ok(Config::resolve(Defaults::from_env(), file, over)?)
 }

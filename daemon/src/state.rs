@@ -9,6 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cache::GenericCache;
 use crate::config::Config;
+use crate::hub::Hub;
+use crate::ingest::Library;
 use crate::store::Store;
 
 /// Shared daemon state, behind an `Arc`.
@@ -21,6 +23,10 @@ pub struct Daemon {
     pub store: Store,
     /// The generic key/value cache.
     pub kv: Arc<GenericCache>,
+    /// Event numbering, log and fan-out.
+    pub hub: Arc<Hub>,
+    /// The library service, when a library is configured.
+    pub library: Option<Arc<Library>>,
     /// One permit per allowed connection.
     pub connections: Arc<Semaphore>,
     /// Cancelled when the daemon should stop.

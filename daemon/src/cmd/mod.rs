@@ -3,8 +3,9 @@
 
 mod admin;
 mod kv;
+pub mod library;
 
-use trackcache_protocol::{ErrorReply, Request, Response};
+use trackcache_protocol::{ErrorCode, ErrorReply, Request, Response};
 
 use crate::state::Daemon;
 
@@ -19,5 +20,15 @@ pub async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, Err
         Request::KvSet(set) => kv::set(daemon, set),
         Request::KvDelete { namespace, key } => kv::delete(daemon, &namespace, &key),
         Request::KvClearNamespace { namespace } => kv::clear(daemon, &namespace),
+        Request::TrackCount => library::count(daemon),
+        Request::GetTrack { id } => library::get(daemon, &id),
+        Request::ListTracks(q) => library::list(daemon, &q),
+        Request::ListAlbums { artist } => library::albums(daemon, artist.as_deref()),
+        Request::Changes { since_seq, limit } => library::changes(daemon, since_seq, limit),
+        Request::Rescan { wait } => library::rescan(daemon, wait).await,
+        Request::Subscribe { .. } => Err(ErrorReply::new(
+            ErrorCode::INTERNAL,
+            "Subscribe is handled by the connection; this is a bug",
+        )),
     }
 }

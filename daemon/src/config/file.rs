@@ -26,6 +26,9 @@ pub struct FileConfig {
     /// `[cache]` section.
     #[serde(default)]
     pub cache: CacheFile,
+    /// `[library]` section.
+    #[serde(default)]
+    pub library: super::LibraryFile,
 }
 
 /// `[cache]`: the default namespace policy and per-namespace overrides.

@@ -6,12 +6,17 @@
 //! Resolution itself is a pure function so that every layer is unit-tested.
 
 mod file;
+mod library;
 mod policy;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use file::{FileConfig, NamespaceFile};
+pub use library::{
+    expand_home, CommandSpec, LibraryConfig, LibraryFile, LibraryOverrides, SourceFormat,
+    DEFAULT_COMMAND_TIMEOUT, DEFAULT_POLL, DEFAULT_RETENTION, DEFAULT_SETTLE,
+};
 pub use policy::{CachePolicies, NamespacePolicy};
 
 use trackcache_protocol::DEFAULT_MAX_FRAME_LEN;
@@ -38,6 +43,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Generic-cache namespace policies.
     pub cache: CachePolicies,
+    /// The library to watch, if any.
+    pub library: Option<LibraryConfig>,
 }
 
 /// Values from the environment and the command line (clap merges the two).
@@ -53,6 +60,8 @@ pub struct Overrides {
     pub max_frame_len: Option<u32>,
     /// `--log-level`.
     pub log_level: Option<String>,
+    /// `--library`, `--library-format`, `--library-command` and their variables.
+    pub library: LibraryOverrides,
 }
 
 /// Why the configuration could not be built.
@@ -173,6 +182,7 @@ impl Config {
                 .unwrap_or_else(|| "info".into()),
             shutdown_timeout,
             cache: CachePolicies::from_file(&file.cache)?,
+            library: library::resolve(&file.library, &over.library)?,
         })
     }
 

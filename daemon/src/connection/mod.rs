@@ -14,14 +14,19 @@ use bytes::BytesMut;
 use futures_util::{FutureExt, StreamExt};
 use interprocess::local_socket::tokio::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedCodecError};
 use trackcache_protocol::{
-    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, ServerMessage, Welcome,
-    PROTOCOL_VERSION,
+    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, ServerMessage,
+    Welcome, PROTOCOL_VERSION,
 };
 
 use crate::cmd;
 use crate::state::Daemon;
+
+mod subscription;
+
+use subscription::{recv_event, Subscription};
 
 /// How long a new connection may take to send its `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,22 +38,30 @@ const BATCH_BYTES: usize = 64 * 1024;
 
 /// Capabilities this daemon offers.
 pub fn capabilities() -> Vec<String> {
-    vec![capability::KV.into(), capability::PIPELINING.into()]
+    [
+        capability::KV,
+        capability::PIPELINING,
+        capability::LIBRARY,
+        capability::EVENTS,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[derive(PartialEq, Eq)]
-enum Flow {
+pub(crate) enum Flow {
     Continue,
     Close,
 }
 
 /// A connection being served.
 pub struct Connection<'s> {
-    stream: &'s Stream,
-    reader: FramedRead<&'s Stream, LengthDelimitedCodec>,
-    out: Vec<u8>,
-    daemon: Arc<Daemon>,
-    max_frame_len: u32,
+    pub(crate) stream: &'s Stream,
+    pub(crate) reader: FramedRead<&'s Stream, LengthDelimitedCodec>,
+    pub(crate) out: Vec<u8>,
+    pub(crate) daemon: Arc<Daemon>,
+    pub(crate) max_frame_len: u32,
+    pub(crate) sub: Option<Subscription>,
 }
 
 impl<'s> Connection<'s> {
@@ -66,6 +79,7 @@ impl<'s> Connection<'s> {
             out: Vec::with_capacity(4096),
             daemon,
             max_frame_len,
+            sub: None,
         }
     }
 
@@ -87,6 +101,19 @@ impl<'s> Connection<'s> {
                 item = self.reader.next() => {
                     let Some(item) = item else { break };
                     if self.batch(item).await == Flow::Close {
+                        return;
+                    }
+                }
+                ev = recv_event(&mut self.sub), if self.sub.is_some() => {
+                    self.push_event(ev);
+                    while self.out.len() < BATCH_BYTES {
+                        match self.sub.as_mut().map(|s| s.rx.try_recv()) {
+                            Some(Ok(ev)) => self.push_event(Ok(ev)),
+                            Some(Err(broadcast::error::TryRecvError::Lagged(n))) => self.push_event(Err(RecvError::Lagged(n))),
+                            _ => break,
+                        }
+                    }
+                    if self.flush().await.is_err() {
                         return;
                     }
                 }
@@ -124,6 +151,10 @@ impl<'s> Connection<'s> {
             Err(e) => return self.read_error(e).await,
         };
         match codec::decode_client(&frame) {
+            Ok(ClientMessage::Request {
+                id,
+                request: Request::Subscribe { since_seq },
+            }) => self.subscribe(id, since_seq).await,
             Ok(ClientMessage::Request { id, request }) => {
                 let result = cmd::dispatch(&self.daemon, request).await;
                 self.queue_reply(id, result);
@@ -165,7 +196,11 @@ impl<'s> Connection<'s> {
         Flow::Close
     }
 
-    fn queue_reply(&mut self, id: u64, result: Result<trackcache_protocol::Response, ErrorReply>) {
+    pub(crate) fn queue_reply(
+        &mut self,
+        id: u64,
+        result: Result<trackcache_protocol::Response, ErrorReply>,
+    ) {
         let msg = ServerMessage::Reply { id, result };
         if let Err(e) = codec::encode_frame_into(&mut self.out, &msg, self.max_frame_len) {
             let err = ErrorReply::new(
@@ -182,7 +217,7 @@ impl<'s> Connection<'s> {
         }
     }
 
-    async fn flush(&mut self) -> io::Result<()> {
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
         if self.out.is_empty() {
             return Ok(());
         }
@@ -245,7 +280,7 @@ impl<'s> Connection<'s> {
 
     /// Sends a connection-level error, stops writing, and lingers briefly so
     /// the peer reads the error rather than a reset.
-    async fn fatal(&mut self, err: ErrorReply) {
+    pub(crate) async fn fatal(&mut self, err: ErrorReply) {
         tracing::debug!(code = %err.code, message = %err.message, "closing connection");
         self.out.clear();
         if codec::encode_frame_into(

@@ -1,0 +1,231 @@
+//! The library service: holds the snapshot index, answers track queries,
+//! and runs the ingest loop (watch, settle, re-read, diff, commit, publish).
+//!
+//! `sync.rs` is one re-read; `task.rs` decides when to re-read; `source.rs`
+//! reads files and exporters.
+
+mod source;
+mod sync;
+mod task;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{mpsc, oneshot};
+use trackcache_protocol::{
+    AlbumSummary, ChangesPage, LibraryErrorInfo, LibraryStatus, SyncProgress, SyncReport, Track,
+    TrackPage, TrackQuery,
+};
+
+pub use task::{run, Trigger};
+
+use crate::config::LibraryConfig;
+use crate::hub::Hub;
+use crate::snapshot::{content_hash, LibraryIndex, TrackFilter};
+use crate::store::{SnapshotMeta, Store, StoreError};
+
+/// Largest page of tracks or events one request returns.
+pub const MAX_PAGE: u32 = 10_000;
+
+#[derive(Default)]
+struct LibState {
+    snapshot: Option<SnapshotMeta>,
+    last_error: Option<LibraryErrorInfo>,
+    last_sync_ms: Option<u64>,
+    progress: Option<(String, u64)>,
+}
+
+/// The library service, shared by connections and the ingest task.
+pub struct Library {
+    /// Its configuration.
+    pub config: LibraryConfig,
+    index: RwLock<LibraryIndex>,
+    status: Mutex<LibState>,
+    store: Store,
+    hub: Arc<Hub>,
+    read_bytes: AtomicU64,
+    triggers: mpsc::UnboundedSender<Trigger>,
+}
+
+impl Library {
+    /// Loads the persisted snapshot into the index, so that queries are
+    /// answered at once; the ingest task (`run`) then re-reads the library.
+    pub fn open(
+        config: LibraryConfig,
+        store: Store,
+        hub: Arc<Hub>,
+    ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Trigger>), StoreError> {
+        let mut index = LibraryIndex::default();
+        let skipped = store.for_each_track(|t, bytes| {
+            let e = index.entry_for(&t, content_hash(bytes));
+            index.insert(&t.id, e);
+        })?;
+        let mut snapshot = store.snapshot_meta()?;
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "stored tracks that do not decode; the next read replaces them"
+            );
+            // Forget the content hash so the next read re-parses and re-adds them.
+            if let Some(m) = snapshot.as_mut() {
+                m.content_hash = 0;
+            }
+        }
+        tracing::info!(tracks = index.len(), "library snapshot loaded");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let lib = Arc::new(Self {
+            config,
+            index: RwLock::new(index),
+            status: Mutex::new(LibState {
+                last_sync_ms: snapshot.as_ref().map(|m| m.last_sync_ms),
+                snapshot,
+                ..LibState::default()
+            }),
+            store,
+            hub,
+            read_bytes: AtomicU64::new(0),
+            triggers: tx,
+        });
+        Ok((lib, rx))
+    }
+
+    fn set_progress(&self, phase: &str, done: u64, total: u64) {
+        self.read_bytes.store(done, Ordering::Relaxed);
+        self.status.lock().progress = Some((phase.to_owned(), total));
+    }
+
+    /// The library section of `Status`.
+    pub fn status(&self) -> LibraryStatus {
+        let st = self.status.lock();
+        LibraryStatus {
+            path: self.config.path.display().to_string(),
+            format: self.config.format.name().into(),
+            tracks: self.index.read().len() as u64,
+            last_sync_ms: st.last_sync_ms,
+            last_error: st.last_error.clone(),
+            seq: self.hub.current_seq(),
+            oldest_seq: self.hub.oldest_seq(),
+            progress: st.progress.as_ref().map(|(phase, total)| SyncProgress {
+                phase: phase.clone(),
+                done: self.read_bytes.load(Ordering::Relaxed),
+                total: *total,
+            }),
+        }
+    }
+
+    /// Tracks in the snapshot.
+    pub fn track_count(&self) -> u64 {
+        self.index.read().len() as u64
+    }
+
+    /// One track.
+    pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
+        if self.index.read().get(id).is_none() {
+            return Ok(None);
+        }
+        self.store.get_track(id)
+    }
+
+    /// A page of tracks matching the query, in album order.
+    pub fn list_tracks(&self, q: &TrackQuery) -> Result<TrackPage, StoreError> {
+        let filter = TrackFilter {
+            artist: q.artist.clone(),
+            album_artist: q.album_artist.clone(),
+            album: q.album.clone(),
+            genre: q.genre.clone(),
+        };
+        let limit = if q.limit == 0 {
+            100
+        } else {
+            q.limit.min(MAX_PAGE)
+        } as usize;
+        let (total, page): (usize, Vec<String>) = {
+            let index = self.index.read();
+            let ids = index.list(&filter);
+            let page = ids
+                .iter()
+                .skip(q.offset as usize)
+                .take(limit)
+                .map(|s| (*s).to_owned())
+                .collect();
+            (ids.len(), page)
+        };
+        let mut tracks = Vec::with_capacity(page.len());
+        for id in page {
+            if let Some(t) = self.store.get_track(&id)? {
+                tracks.push(t);
+            }
+        }
+        Ok(TrackPage {
+            total: total as u64,
+            offset: u64::from(q.offset),
+            tracks,
+        })
+    }
+
+    /// Albums with track counts.
+    pub fn albums(&self, artist: Option<&str>) -> Vec<AlbumSummary> {
+        self.index
+            .read()
+            .albums(artist)
+            .into_iter()
+            .map(|r| AlbumSummary {
+                artist: r.artist,
+                album: r.album,
+                tracks: r.tracks,
+                year: r.year,
+            })
+            .collect()
+    }
+
+    /// Logged events after `since`, or a fresh-instance answer when the log
+    /// no longer reaches back that far (or `since` is from another history).
+    pub fn changes(&self, since: u64, limit: u32) -> Result<ChangesPage, StoreError> {
+        let current = self.hub.current_seq();
+        let oldest = self.hub.oldest_seq();
+        if since.saturating_add(1) < oldest || since > current {
+            return Ok(ChangesPage {
+                events: Vec::new(),
+                current_seq: current,
+                fresh_instance: true,
+                more: false,
+            });
+        }
+        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        let events = self.store.events_after(since, limit)?;
+        let more = events.last().is_some_and(|e| e.seq < current);
+        Ok(ChangesPage {
+            events,
+            current_seq: current,
+            fresh_instance: false,
+            more,
+        })
+    }
+
+    /// Queues a re-read; with `wait`, the receiver gets its report.
+    pub fn rescan(&self, wait: bool) -> Option<oneshot::Receiver<SyncReport>> {
+        let (tx, rx) = if wait {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        // The ingest task lives as long as the daemon; if it is gone we are
+        // shutting down and the waiter simply sees its channel close.
+        let _ = self.triggers.send(Trigger::Rescan(tx));
+        rx
+    }
+
+    /// The hub (for subscriptions).
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    fn record_error(&self, e: LibraryErrorInfo) {
+        tracing::warn!(kind = %e.kind, "{}", e.message);
+        let mut st = self.status.lock();
+        st.progress = None;
+        st.last_error = Some(e);
+    }
+}

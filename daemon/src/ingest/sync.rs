@@ -1,0 +1,340 @@
+//! One re-read of the library, start to finish:
+//!
+//! 1. stamp the file (mtime, size) **before** reading;
+//! 2. hash it; the same hash as the snapshot's means nothing changed;
+//! 3. read it (its hash must match the first pass's), parse it, diff it;
+//! 4. stamp it again: if it changed while being read, report `Changing`
+//!    so the caller reads again after the settle period;
+//! 5. number the events and write tracks, events and meta in one atomic,
+//!    flushed batch; then update the in-memory index and broadcast.
+//!
+//! Any failure before step 5 leaves snapshot, index and log untouched: a
+//! truncated or half-written file is an error, never a library with tracks
+//! removed.
+
+use std::time::Instant;
+
+use trackcache_protocol::{Event, LibraryErrorInfo, SyncOutcome, SyncReport, Track};
+
+use super::source::{self, Stamp};
+use super::Library;
+use crate::clock;
+use crate::config::SourceFormat;
+use crate::library::{self, LibraryFormat};
+use crate::snapshot::{field_changes, Diff, Differ, UpsertKind};
+use crate::store::{decode_track, SnapshotMeta, SyncBatch};
+
+/// What one attempt ended with.
+pub enum Attempt {
+    /// Done (including failures that are final for this attempt).
+    Done(SyncReport),
+    /// The source changed while it was read: read again after settling.
+    Changing,
+}
+
+/// An error to show in `status`.
+pub fn error_info(kind: &str, message: String) -> LibraryErrorInfo {
+    LibraryErrorInfo {
+        kind: kind.into(),
+        message,
+        at_ms: clock::now_ms(),
+    }
+}
+
+/// A parsed and diffed source, not yet committed.
+struct Read {
+    diff: Diff,
+    stamp: Stamp,
+    hash: u128,
+}
+
+impl Library {
+    /// One attempt at a sync. `Err` carries the error to show in `status`.
+    pub(super) fn sync_once(&self) -> Result<Attempt, LibraryErrorInfo> {
+        let start = Instant::now();
+        let read = match &self.config.format {
+            SourceFormat::AppleXml => self.read_file(LibraryFormat::AppleXml)?,
+            SourceFormat::Jsonl => self.read_file(LibraryFormat::Jsonl)?,
+            SourceFormat::Command { argv } => self.read_command(argv)?,
+        };
+        let Some(read) = read else {
+            return Ok(Attempt::Changing);
+        };
+        let outcome = match read {
+            ReadOutcome::Unchanged { stamp, hash } => {
+                self.record_unchanged(stamp, hash);
+                SyncOutcome::Unchanged
+            }
+            ReadOutcome::Parsed(r) => self.commit(r)?,
+        };
+        Ok(Attempt::Done(SyncReport {
+            outcome,
+            tracks: self.index.read().len() as u64,
+            duration_ms: start.elapsed().as_millis() as u64,
+        }))
+    }
+
+    /// Whether the snapshot was made from exactly these bytes.
+    fn unchanged(&self, hash: u128) -> bool {
+        let st = self.status.lock();
+        st.snapshot
+            .as_ref()
+            .is_some_and(|m| m.content_hash == hash && m.format == self.config.format.name())
+    }
+
+    fn read_file(&self, format: LibraryFormat) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
+        let path = &self.config.path;
+        let io_error = |e: std::io::Error| {
+            let kind = if e.kind() == std::io::ErrorKind::NotFound {
+                "missing"
+            } else {
+                "unreadable"
+            };
+            let message = format!(
+                "cannot read the library {}: {e}; the last good snapshot is still served",
+                path.display()
+            );
+            error_info(kind, message)
+        };
+        let before = source::stamp(path).map_err(io_error)?;
+        self.set_progress("hashing", 0, before.size);
+        let hash = source::hash_file(path).map_err(io_error)?;
+        if self.unchanged(hash) {
+            return Ok(Some(ReadOutcome::Unchanged {
+                stamp: before,
+                hash,
+            }));
+        }
+        self.set_progress("reading", 0, before.size);
+        let bytes = source::read_tapped(path, &self.read_bytes).map_err(io_error)?;
+        let after = source::stamp(path).map_err(io_error)?;
+        if after != before || source::hash_bytes(&bytes) != hash {
+            tracing::info!(path = %path.display(), "library changed while it was read; reading again");
+            return Ok(None);
+        }
+        self.set_progress("parsing", 0, 0);
+        let diff = self.parse_into_diff(format, &bytes)?;
+        Ok(Some(ReadOutcome::Parsed(Read {
+            diff,
+            stamp: before,
+            hash,
+        })))
+    }
+
+    fn read_command(&self, argv: &[String]) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
+        // The watched path's stamp, captured before the export runs.
+        let before = source::stamp(&self.config.path).ok();
+        self.set_progress("exporting", 0, 0);
+        let out = source::run_exporter(argv, self.config.command_timeout).map_err(|e| {
+            error_info(
+                "exporter",
+                format!("{e}; the last good snapshot is still served"),
+            )
+        })?;
+        if source::stamp(&self.config.path).ok() != before {
+            return Ok(None);
+        }
+        let hash = source::hash_bytes(&out);
+        let stamp = before.unwrap_or(Stamp {
+            mtime_ns: 0,
+            size: out.len() as u64,
+        });
+        if self.unchanged(hash) {
+            return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
+        }
+        self.set_progress("parsing", 0, 0);
+        let diff = self.parse_into_diff(LibraryFormat::Jsonl, &out)?;
+        Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
+    }
+
+    fn parse_into_diff(
+        &self,
+        format: LibraryFormat,
+        bytes: &[u8],
+    ) -> Result<Diff, LibraryErrorInfo> {
+        let parsed = library::parse(format, bytes).map_err(|e| {
+            let kind = if e.is_truncated() {
+                "truncated"
+            } else {
+                "malformed"
+            };
+            error_info(
+                kind,
+                format!("{e} (the last good snapshot is still served)"),
+            )
+        })?;
+        // Only this task writes the index; queries merely read it.
+        let index = self.index.read();
+        let mut differ = Differ::new();
+        for t in &parsed.tracks {
+            differ.feed(&index, t);
+        }
+        Ok(differ.finish(&index))
+    }
+
+    fn record_unchanged(&self, stamp: Stamp, hash: u128) {
+        let mut st = self.status.lock();
+        st.last_error = None;
+        st.progress = None;
+        st.last_sync_ms = Some(clock::now_ms());
+        if let Some(meta) = st.snapshot.as_mut() {
+            if meta.mtime_ns != stamp.mtime_ns
+                || meta.size != stamp.size
+                || meta.content_hash != hash
+            {
+                meta.mtime_ns = stamp.mtime_ns;
+                meta.size = stamp.size;
+                meta.content_hash = hash;
+                if let Err(e) = self.store.save_snapshot_meta(meta) {
+                    tracing::warn!(error = %e, "could not save the library stamp");
+                }
+            }
+        }
+    }
+
+    /// Writes a parsed diff: events, batch, index, status.
+    fn commit(&self, read: Read) -> Result<SyncOutcome, LibraryErrorInfo> {
+        let Read { diff, stamp, hash } = read;
+        let fresh = self.status.lock().snapshot.is_none() && self.index.read().is_empty();
+        let (added, modified, removed) = diff.counts();
+        let events = if fresh {
+            vec![
+                Event::LibraryImported {
+                    tracks: diff.total as u64,
+                },
+                synced(added, 0, 0),
+            ]
+        } else if diff.is_empty() || (added, modified, removed) == (0, 0, 0) {
+            Vec::new()
+        } else {
+            let mut ev = self.change_events(&diff)?;
+            ev.push(synced(added, removed, modified));
+            ev
+        };
+        let meta = SnapshotMeta {
+            path: self.config.path.display().to_string(),
+            format: self.config.format.name().into(),
+            mtime_ns: stamp.mtime_ns,
+            size: stamp.size,
+            content_hash: hash,
+            tracks: diff.total as u64,
+            last_sync_ms: clock::now_ms(),
+        };
+        self.set_progress(
+            "saving",
+            0,
+            diff.upserts.len() as u64 + diff.removed.len() as u64,
+        );
+        let batch = SyncBatch {
+            upserts: diff
+                .upserts
+                .iter()
+                .map(|u| (u.id.clone(), u.encoded.clone()))
+                .collect(),
+            removes: diff.removed.clone(),
+            snapshot: Some(meta.clone()),
+            ..SyncBatch::default()
+        };
+        let store = self.store.clone();
+        let frames = self
+            .hub
+            .append(events, batch, |b| store.commit_sync(b))
+            .map_err(|e| {
+                error_info(
+                    "unwritable",
+                    format!("could not save the new snapshot: {e}; nothing was changed"),
+                )
+            })?;
+        self.apply_to_index(&diff);
+        {
+            let mut st = self.status.lock();
+            st.snapshot = Some(meta);
+            st.last_error = None;
+            st.progress = None;
+            st.last_sync_ms = Some(clock::now_ms());
+        }
+        let seq = frames.last().map_or(self.hub.current_seq(), |f| f.seq);
+        Ok(if fresh {
+            SyncOutcome::Imported {
+                tracks: diff.total as u64,
+                seq,
+            }
+        } else if frames.is_empty() {
+            SyncOutcome::Unchanged
+        } else {
+            SyncOutcome::Synced {
+                added,
+                removed,
+                modified,
+                seq,
+            }
+        })
+    }
+
+    fn change_events(&self, diff: &Diff) -> Result<Vec<Event>, LibraryErrorInfo> {
+        let mut out = Vec::new();
+        let old = |id: &str| -> Result<Track, LibraryErrorInfo> {
+            match self.store.get_track(id) {
+                Ok(Some(t)) => Ok(t),
+                // Index and store disagree: treat the old track as just its id.
+                Ok(None) => Ok(Track::with_id(id)),
+                Err(e) => Err(error_info(
+                    "unreadable",
+                    format!("cannot read the stored snapshot: {e}"),
+                )),
+            }
+        };
+        for u in &diff.upserts {
+            let Some(new) = decode_track(&u.encoded.0) else {
+                continue;
+            };
+            match u.kind {
+                UpsertKind::Added => out.push(Event::TrackAdded {
+                    track: Box::new(new),
+                }),
+                UpsertKind::Modified => {
+                    let changes = field_changes(&old(&u.id)?, &new);
+                    out.push(Event::TrackModified {
+                        track: Box::new(new),
+                        changes,
+                    });
+                }
+                UpsertKind::Refreshed => {}
+            }
+        }
+        for id in &diff.removed {
+            out.push(Event::TrackRemoved {
+                track: Box::new(old(id)?),
+            });
+        }
+        Ok(out)
+    }
+
+    fn apply_to_index(&self, diff: &Diff) {
+        let mut index = self.index.write();
+        for u in &diff.upserts {
+            if let Some(t) = decode_track(&u.encoded.0) {
+                let e = index.entry_for(&t, u.content);
+                index.insert(&u.id, e);
+            }
+        }
+        for id in &diff.removed {
+            index.remove(id);
+        }
+    }
+}
+
+/// A source read: either provably unchanged or parsed into a diff.
+enum ReadOutcome {
+    Unchanged { stamp: Stamp, hash: u128 },
+    Parsed(Read),
+}
+
+fn synced(added: u64, removed: u64, modified: u64) -> Event {
+    Event::LibrarySynced {
+        added,
+        removed,
+        modified,
+        seq: 0,
+    }
+}

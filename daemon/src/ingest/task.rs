@@ -1,0 +1,168 @@
+//! When to re-read: at start-up, after a settled burst of file-system
+//! events, when the safety-net poll sees a new stamp, and on `Rescan`.
+//! A re-read that finds the file changing under it is retried after the
+//! settle period.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use trackcache_protocol::{SyncOutcome, SyncReport};
+
+use super::source;
+use super::sync::{error_info, Attempt};
+use super::Library;
+use crate::watcher::Watcher;
+
+/// Reads that find the file changing under them before giving up for now.
+const MAX_CHANGING_RETRIES: u32 = 20;
+
+/// A reason to re-read.
+#[derive(Debug)]
+pub enum Trigger {
+    /// The file system reported a change (settle first).
+    Changed,
+    /// Re-read now; send the report to the waiter if any.
+    Rescan(Option<oneshot::Sender<SyncReport>>),
+}
+
+/// The ingest loop. Returns on shutdown, after finishing a re-read in progress.
+pub async fn run(
+    lib: Arc<Library>,
+    mut rx: mpsc::UnboundedReceiver<Trigger>,
+    shutdown: CancellationToken,
+) {
+    let mut watcher = Watcher::start(&lib.config.path, &lib.config.format, lib.triggers.clone());
+    let mut poll = tokio::time::interval(lib.config.poll);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_stamp = source::stamp(&lib.config.path).ok();
+    let mut pending = Some(Vec::new()); // the start-up read, immediate
+    loop {
+        let mut waiters = match pending.take() {
+            Some(w) => w,
+            None => tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = poll.tick() => {
+                    watcher.retry_if_needed();
+                    let now = source::stamp(&lib.config.path).ok();
+                    if now == last_stamp {
+                        continue;
+                    }
+                    match settle(&lib, &mut rx, &shutdown).await { Some(w) => w, None => return }
+                }
+                t = rx.recv() => match t {
+                    None => return,
+                    Some(Trigger::Rescan(w)) => { let mut ws = Vec::new(); ws.extend(w); drain(&mut rx, &mut ws); ws }
+                    Some(Trigger::Changed) => match settle(&lib, &mut rx, &shutdown).await { Some(w) => w, None => return },
+                },
+            },
+        };
+        last_stamp = source::stamp(&lib.config.path).ok();
+        let report = sync_until_stable(&lib, &shutdown).await;
+        last_stamp = source::stamp(&lib.config.path).ok().or(last_stamp);
+        drain(&mut rx, &mut waiters);
+        for w in waiters.drain(..) {
+            let _ = w.send(report.clone());
+        }
+    }
+}
+
+/// Waits for `settle` of quiet; collects rescan waiters meanwhile. `None` on shutdown.
+async fn settle(
+    lib: &Library,
+    rx: &mut mpsc::UnboundedReceiver<Trigger>,
+    shutdown: &CancellationToken,
+) -> Option<Vec<oneshot::Sender<SyncReport>>> {
+    let mut waiters = Vec::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(lib.config.settle) => return Some(waiters),
+            t = rx.recv() => match t {
+                None => return None,
+                Some(Trigger::Changed) => {}
+                // A rescan does not wait for quiet.
+                Some(Trigger::Rescan(w)) => { waiters.extend(w); return Some(waiters); }
+            },
+        }
+    }
+}
+
+/// Takes queued triggers without waiting: they are answered by the read
+/// that is about to happen (or just happened).
+fn drain(
+    rx: &mut mpsc::UnboundedReceiver<Trigger>,
+    waiters: &mut Vec<oneshot::Sender<SyncReport>>,
+) {
+    while let Ok(t) = rx.try_recv() {
+        if let Trigger::Rescan(Some(w)) = t {
+            waiters.push(w);
+        }
+    }
+}
+
+async fn sync_until_stable(lib: &Arc<Library>, shutdown: &CancellationToken) -> SyncReport {
+    for _ in 0..MAX_CHANGING_RETRIES {
+        let l = lib.clone();
+        let attempt = tokio::task::spawn_blocking(move || l.sync_once()).await;
+        match attempt {
+            Ok(Ok(Attempt::Done(report))) => {
+                log_report(&report);
+                return report;
+            }
+            Ok(Ok(Attempt::Changing)) => {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(lib.config.settle) => {}
+                }
+            }
+            Ok(Err(info)) => return failed_report(lib, info),
+            Err(join) => {
+                return failed_report(
+                    lib,
+                    error_info("internal", format!("the re-read crashed: {join}")),
+                );
+            }
+        }
+    }
+    let info = error_info(
+        "changing",
+        "the library kept changing while it was read; it will be read again once it settles".into(),
+    );
+    failed_report(lib, info)
+}
+
+fn failed_report(lib: &Library, info: trackcache_protocol::LibraryErrorInfo) -> SyncReport {
+    let message = info.message.clone();
+    lib.record_error(info);
+    SyncReport {
+        outcome: SyncOutcome::Failed { message },
+        tracks: lib.track_count(),
+        duration_ms: 0,
+    }
+}
+
+fn log_report(r: &SyncReport) {
+    match &r.outcome {
+        SyncOutcome::Unchanged => tracing::debug!(tracks = r.tracks, "library unchanged"),
+        SyncOutcome::Imported { tracks, seq } => {
+            tracing::info!(tracks, seq, ms = r.duration_ms, "library imported")
+        }
+        SyncOutcome::Synced {
+            added,
+            removed,
+            modified,
+            seq,
+        } => {
+            tracing::info!(
+                added,
+                removed,
+                modified,
+                seq,
+                ms = r.duration_ms,
+                "library synced"
+            )
+        }
+        SyncOutcome::Failed { message } => tracing::warn!("{message}"),
+    }
+}
