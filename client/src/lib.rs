@@ -11,10 +11,12 @@
 pub mod cli;
 mod client;
 mod error;
+mod library;
 mod methods;
 
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
+pub use library::Subscribed;
 pub use methods::Ttl;
 pub use trackcache_protocol as protocol;
 

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     match cli::run(&args) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NotFound) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
         Err(e) => {
             if args.json {
                 let code = e.reply().map_or("client", |r| r.code.name());

@@ -31,7 +31,16 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.status()?;
     let t = &s.cache;
     if p.json {
+        let library = s.library.as_ref().map(|l| {
+            json!({
+                "path": l.path, "format": l.format, "tracks": l.tracks,
+                "last_sync_ms": l.last_sync_ms, "seq": l.seq, "oldest_seq": l.oldest_seq,
+                "last_error": l.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message, "at_ms": e.at_ms})),
+                "progress": l.progress.as_ref().map(|p| json!({"phase": p.phase, "done": p.done, "total": p.total})),
+            })
+        });
         p.json(&json!({
+            "library": library,
             "daemon_version": s.daemon_version,
             "protocol_version": s.protocol_version,
             "pid": s.pid,
@@ -48,7 +57,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         }));
         return Ok(Outcome::Done);
     }
-    p.pairs(&[
+    let mut rows = vec![
         (
             "version",
             format!("{} (protocol {})", s.daemon_version, s.protocol_version),
@@ -84,8 +93,46 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
             "removed",
             format!("{} expired, {} evicted", t.expirations, t.evictions),
         ),
-    ]);
+    ];
+    match &s.library {
+        None => rows.push((
+            "library",
+            "none configured (start trackcached with --library PATH)".into(),
+        )),
+        Some(l) => {
+            rows.push(("library", format!("{} ({})", l.path, l.format)));
+            rows.push((
+                "tracks",
+                format!("{} (seq {}, log from {})", l.tracks, l.seq, l.oldest_seq),
+            ));
+            let ago = |ms: u64| duration_ms(now_ms().saturating_sub(ms));
+            rows.push((
+                "last sync",
+                l.last_sync_ms
+                    .map_or("never".into(), |ms| format!("{} ago", ago(ms))),
+            ));
+            if let Some(e) = &l.last_error {
+                rows.push((
+                    "last error",
+                    format!("{} ago, {}: {}", ago(e.at_ms), e.kind, e.message),
+                ));
+            }
+            if let Some(pr) = &l.progress {
+                rows.push((
+                    "re-reading",
+                    format!("{} {}/{}", pr.phase, bytes(pr.done), bytes(pr.total)),
+                ));
+            }
+        }
+    }
+    p.pairs(&rows);
     Ok(Outcome::Done)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `trackcache stats`.

@@ -3,8 +3,11 @@
 //! 2 any error.
 
 mod admin;
+mod events;
 mod kv;
+mod library;
 pub mod output;
+mod progress;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +47,33 @@ pub enum Command {
     /// Generic key/value cache.
     #[command(subcommand)]
     Kv(kv::KvCommand),
+    /// The library snapshot's tracks.
+    #[command(subcommand)]
+    Tracks(library::TracksCommand),
+    /// Albums with their track counts.
+    Albums {
+        /// Only albums by (or with tracks by) this artist.
+        #[arg(long)]
+        artist: Option<String>,
+    },
+    /// Logged events after a sequence number.
+    Changes {
+        /// Print the events after this seq (0 = all retained).
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+    /// Stream events as they happen, one line each.
+    Watch {
+        /// First replay the logged events after this seq.
+        #[arg(long)]
+        since: Option<u64>,
+    },
+    /// Re-read the library now.
+    Rescan {
+        /// Wait until the re-read has finished and print its outcome.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Ask the daemon to shut down gracefully.
     Shutdown,
 }
@@ -55,6 +85,8 @@ pub enum Outcome {
     Done,
     /// The thing asked for is not there (exit 1).
     NotFound,
+    /// The operation failed and the failure has been printed (exit 2).
+    Failed,
 }
 
 /// Converts `--timeout` / `--ttl` seconds to a duration, refusing nonsense.
@@ -68,11 +100,19 @@ pub fn seconds(s: f64, what: &str) -> Result<Duration, ClientError> {
 
 impl Args {
     fn connect(&self) -> Result<Client, ClientError> {
+        (self.connect_fn())()
+    }
+
+    /// A function that connects as these arguments say (for helper threads).
+    pub fn connect_fn(&self) -> impl Fn() -> Result<Client, ClientError> + Send + 'static {
         let socket = self.socket.clone().unwrap_or_else(crate::default_socket);
-        let mut opts = ConnectOptions::new(socket);
-        opts.client_name = "trackcache-cli".into();
-        opts.timeout = Some(seconds(self.timeout, "--timeout")?).filter(|d| !d.is_zero());
-        Client::connect_with(opts)
+        let timeout = self.timeout;
+        move || {
+            let mut opts = ConnectOptions::new(socket.clone());
+            opts.client_name = "trackcache-cli".into();
+            opts.timeout = Some(seconds(timeout, "--timeout")?).filter(|d| !d.is_zero());
+            Client::connect_with(opts)
+        }
     }
 }
 
@@ -86,5 +126,10 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Stats => admin::stats(&mut client, &p),
         Command::Shutdown => admin::shutdown(&mut client, &p),
         Command::Kv(cmd) => kv::run(&mut client, &p, cmd),
+        Command::Tracks(cmd) => library::tracks(&mut client, &p, cmd),
+        Command::Albums { artist } => library::albums(&mut client, &p, artist.as_deref()),
+        Command::Changes { since } => library::changes(&mut client, &p, *since),
+        Command::Watch { since } => library::watch(&mut client, &p, *since),
+        Command::Rescan { wait } => library::rescan(&mut client, &p, args, *wait),
     }
 }

@@ -47,21 +47,33 @@ impl Printer {
         println!("{}", trim_lines(&t.to_string()));
     }
 
-    /// Prints a table with a header; columns after the first are right-aligned.
+    /// Prints a table with a header; columns whose cells all look like
+    /// numbers (counts, sizes, rates) are right-aligned, text stays left.
     pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) {
+        let numeric: Vec<bool> = (0..header.len())
+            .map(|i| {
+                rows.iter()
+                    .all(|r| r.get(i).is_none_or(|c| looks_numeric(c)))
+            })
+            .collect();
         let mut t = Table::new();
         t.load_style(NOTHING);
         t.set_header(header.to_vec());
         for row in rows {
             t.add_row(row);
         }
-        for i in 1..header.len() {
-            if let Some(col) = t.column_mut(i) {
+        for (i, right) in numeric.into_iter().enumerate() {
+            if let (true, Some(col)) = (right, t.column_mut(i)) {
                 col.set_cell_alignment(CellAlignment::Right);
             }
         }
         println!("{}", trim_lines(&t.to_string()));
     }
+}
+
+/// Empty, or starts with a digit: `12`, `3/100`, `1.5 KiB`, `87.5%`.
+fn looks_numeric(cell: &str) -> bool {
+    cell.is_empty() || cell.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn trim_lines(s: &str) -> String {
@@ -120,5 +132,6 @@ mod tests {
         assert_eq!(bytes(10), "10 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(percent(0.875), "87.5%");
+        assert!(looks_numeric("12/100") && looks_numeric("") && !looks_numeric("Pink Floyd"));
     }
 }
