@@ -6,8 +6,10 @@
 //! the daemon and client packages have integration tests of their own
 //! (docs/testing.md). `TRACKCACHE_BIN_DIR` overrides the location.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -119,15 +121,34 @@ impl Env {
         let log = self.dir.path().join(format!("daemon-{n}.log"));
         let mut cmd = self.daemon_command();
         tweak(&mut cmd);
-        cmd.stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
-        let child = cmd.spawn().expect("spawn trackcached");
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn trackcached");
+        let stderr = child.stderr.take().expect("stderr");
+        let pid = child.id();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let log_file = std::fs::File::create(&log).expect("log file");
+        // Tee the daemon's stderr into the log and report its "ready" line.
+        std::thread::spawn(move || {
+            let mut log_file = log_file;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = writeln!(log_file, "{line}");
+                if line.contains("trackcached ready") {
+                    let _ = ready_tx.send(());
+                }
+            }
+        });
+        let (exit_tx, exit_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = exit_tx.send(child.wait().expect("wait for trackcached"));
+        });
         let mut d = Daemon {
-            child,
+            pid,
+            exit_rx,
+            exited: None,
             socket: self.socket.clone(),
             log,
         };
-        d.wait_ready();
+        d.wait_ready(&ready_rx);
         d
     }
 
@@ -167,8 +188,9 @@ pub fn json(out: &Output) -> serde_json::Value {
 
 /// A running daemon process; killed on drop if still running.
 pub struct Daemon {
-    /// The process.
-    pub child: Child,
+    pid: u32,
+    exit_rx: Receiver<ExitStatus>,
+    exited: Option<ExitStatus>,
     /// Its socket.
     pub socket: PathBuf,
     /// Its stderr log.
@@ -176,27 +198,20 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    fn wait_ready(&mut self) {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!(
-                    "trackcached exited early ({status}); log:\n{}",
-                    self.log_text()
-                );
+    /// Waits for the "ready" log line, then checks that a client gets answers.
+    fn wait_ready(&mut self, ready: &Receiver<()>) {
+        match ready.recv_timeout(DEADLINE) {
+            Ok(()) => {}
+            Err(_) => {
+                let how = match self.exit_rx.try_recv() {
+                    Ok(status) => format!("exited early ({status})"),
+                    Err(_) => format!("not ready within {DEADLINE:?}"),
+                };
+                panic!("trackcached {how}; log:\n{}", self.log_text());
             }
-            if let Ok(mut c) = Client::connect(&self.socket) {
-                if c.ping().is_ok() {
-                    return;
-                }
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "trackcached not ready in {DEADLINE:?}; log:\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
         }
+        let mut c = Client::connect(&self.socket).expect("connect after ready");
+        c.ping().expect("ping after ready");
     }
 
     /// The daemon's stderr so far.
@@ -206,23 +221,27 @@ impl Daemon {
 
     /// Sends a signal to the daemon.
     pub fn signal(&self, sig: rustix::process::Signal) {
-        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("pid");
-        rustix::process::kill_process(pid, sig).expect("kill");
+        if self.exited.is_some() {
+            return;
+        }
+        let pid = rustix::process::Pid::from_raw(self.pid as i32).expect("pid");
+        let _ = rustix::process::kill_process(pid, sig);
     }
 
     /// Waits (bounded) for the process to exit.
     pub fn wait_exit(&mut self, deadline: Duration) -> ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
+        if let Some(s) = self.exited {
+            return s;
+        }
+        match self.exit_rx.recv_timeout(deadline) {
+            Ok(s) => {
+                self.exited = Some(s);
+                s
             }
-            assert!(
-                start.elapsed() < deadline,
+            Err(_) => panic!(
                 "trackcached still running after {deadline:?}; log:\n{}",
                 self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
+            ),
         }
     }
 
@@ -231,13 +250,19 @@ impl Daemon {
         self.signal(rustix::process::Signal::TERM);
         self.wait_exit(DEADLINE)
     }
+
+    /// SIGKILL: the process dies without any chance to clean up.
+    pub fn kill(mut self) -> ExitStatus {
+        self.signal(rustix::process::Signal::KILL);
+        self.wait_exit(DEADLINE)
+    }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if self.exited.is_none() {
+            self.signal(rustix::process::Signal::KILL);
+            let _ = self.exit_rx.recv_timeout(DEADLINE);
         }
     }
 }

@@ -6,3 +6,4 @@
 pub mod generator;
 pub mod harness;
 pub mod raw;
+pub mod scenario;
