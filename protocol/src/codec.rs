@@ -148,6 +148,7 @@ mod tests {
                     value: vec![0, 1, 2, 255],
                     ttl_ms: Some(5),
                     negative: false,
+                    tags: vec!["artist:x".into()],
                 }),
             },
         ];
@@ -222,6 +223,7 @@ mod tests {
                 value: vec![7; 100],
                 ttl_ms: None,
                 negative: false,
+                tags: Vec::new(),
             }),
         };
         let mut buf = vec![1, 2, 3];

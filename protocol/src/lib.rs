@@ -4,6 +4,7 @@
 //! languages.
 
 pub mod codec;
+mod domain;
 mod error;
 mod event;
 pub mod frame;
@@ -14,6 +15,10 @@ mod response;
 mod track;
 
 pub use codec::{decode_client, decode_server, encode_frame, encode_frame_into, CodecError};
+pub use domain::{
+    AlbumYearEntry, ApiEntry, ApiOutcome, CacheKey, CachedValue, ContentTypeStats,
+    InvalidateTarget, LookupOutcome, SetAlbumYear, SetApiResult,
+};
 pub use error::{ErrorCode, ErrorReply};
 pub use event::{Event, FieldChange};
 pub use message::{

@@ -27,6 +27,8 @@ pub mod capability {
     pub const LIBRARY: &str = "library";
     /// Event log and subscriptions (`Changes`, `Subscribe`).
     pub const EVENTS: &str = "events";
+    /// Album-year and API caches, leases, invalidation, run tracking.
+    pub const DOMAIN: &str = "domain";
 }
 
 /// What a client sends.

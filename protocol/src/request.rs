@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{CacheKey, InvalidateTarget, SetAlbumYear, SetApiResult};
+
 /// A request to the daemon. Each is answered by exactly one reply.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
@@ -66,6 +68,68 @@ pub enum Request {
         /// Resume after this seq; `None` = only new events.
         since_seq: Option<u64>,
     },
+    /// An album's cached release year.
+    GetAlbumYear {
+        /// Artist.
+        artist: String,
+        /// Album.
+        album: String,
+        /// Entries below this confidence are a miss for this caller.
+        min_confidence: u8,
+    },
+    /// Store an album's release year (a lower confidence does not replace a
+    /// higher one unless forced).
+    SetAlbumYear(SetAlbumYear),
+    /// Forget an album's year.
+    DeleteAlbumYear {
+        /// Artist.
+        artist: String,
+        /// Album.
+        album: String,
+    },
+    /// A cached API answer.
+    GetApiResult {
+        /// Source.
+        source: String,
+        /// Artist.
+        artist: String,
+        /// Album.
+        album: String,
+    },
+    /// Store an API answer.
+    SetApiResult(SetApiResult),
+    /// Forget an API answer.
+    DeleteApiResult {
+        /// Source.
+        source: String,
+        /// Artist.
+        artist: String,
+        /// Album.
+        album: String,
+    },
+    /// Get a value, or the lease to fetch it (single flight).
+    Lookup {
+        /// What to look up.
+        key: CacheKey,
+        /// How long a granted lease lasts, ms (0 = 30,000).
+        lease_ms: u64,
+        /// How long to wait for another caller's lease, ms (0 = 30,000).
+        wait_ms: u64,
+    },
+    /// Drop cache entries now.
+    Invalidate(InvalidateTarget),
+    /// A client's last incremental run.
+    GetLastRun {
+        /// Client name.
+        client: String,
+    },
+    /// Record a client's last incremental run.
+    SetLastRun {
+        /// Client name.
+        client: String,
+        /// When, Unix ms.
+        at_ms: u64,
+    },
 }
 
 /// Filters and page of `Request::ListTracks`. Filters are exact matches on
@@ -101,4 +165,7 @@ pub struct KvSet {
     pub ttl_ms: Option<u64>,
     /// Store "known absent": the lookup was done and found nothing.
     pub negative: bool,
+    /// Dependency tags (`artist:NAME`, `album:ARTIST|ALBUM`, `track:ID`): a
+    /// library event that touches a tag drops the entry.
+    pub tags: Vec<String>,
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EventFrame, Track};
+use crate::{AlbumYearEntry, ApiEntry, ContentTypeStats, EventFrame, LookupOutcome, Track};
 
 /// A successful reply to a `Request`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,39 @@ pub enum Response {
         /// Oldest seq still in the log.
         oldest_seq: u64,
     },
+    /// Answer to `GetAlbumYear`; `None` is a miss.
+    AlbumYear(Option<AlbumYearEntry>),
+    /// Answer to `SetAlbumYear`.
+    AlbumYearStored {
+        /// Whether this write became the current entry.
+        stored: bool,
+        /// The entry that is current now.
+        current: AlbumYearEntry,
+    },
+    /// Answer to `DeleteAlbumYear`, `DeleteApiResult`.
+    Deleted {
+        /// Whether a live entry was removed.
+        existed: bool,
+    },
+    /// Answer to `GetApiResult`; `None` is a miss.
+    ApiResult(Option<ApiEntry>),
+    /// Answer to `SetApiResult`.
+    ApiStored {
+        /// Milliseconds until the entry expires; `None` if it never does.
+        expires_in_ms: Option<u64>,
+    },
+    /// Answer to `Lookup`.
+    Lookup(LookupOutcome),
+    /// Answer to `Invalidate`.
+    Invalidated {
+        /// Entries dropped.
+        dropped: u64,
+    },
+    /// Answer to `GetLastRun`: Unix ms, `None` when there was no run (or it
+    /// is in the future, which counts as none).
+    LastRun(Option<u64>),
+    /// Answer to `SetLastRun`.
+    LastRunStored,
 }
 
 /// A page of tracks.
@@ -260,8 +293,10 @@ pub struct CacheTotals {
 /// Answer to `Stats`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatsReport {
-    /// One row per namespace, sorted by name.
+    /// One row per generic namespace, sorted by name.
     pub namespaces: Vec<NamespaceStats>,
+    /// One row per content type.
+    pub content_types: Vec<ContentTypeStats>,
 }
 
 /// Statistics and policy of one namespace.
