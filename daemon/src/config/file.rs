@@ -29,6 +29,9 @@ pub struct FileConfig {
     /// `[library]` section.
     #[serde(default)]
     pub library: super::LibraryFile,
+    /// `[content_types.NAME]` sections.
+    #[serde(default)]
+    pub content_types: BTreeMap<String, super::ContentFile>,
 }
 
 /// `[cache]`: the default namespace policy and per-namespace overrides.

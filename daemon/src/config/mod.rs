@@ -5,6 +5,7 @@
 //! flag beating variable) as `Overrides`; the file is parsed by `file.rs`.
 //! Resolution itself is a pure function so that every layer is unit-tested.
 
+mod content;
 mod file;
 mod library;
 mod policy;
@@ -12,6 +13,7 @@ mod policy;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use content::{types, ContentFile, ContentPolicies, ContentPolicy, Strategy};
 pub use file::{FileConfig, NamespaceFile};
 pub use library::{
     expand_home, CommandSpec, LibraryConfig, LibraryFile, LibraryOverrides, SourceFormat,
@@ -45,6 +47,8 @@ pub struct Config {
     pub cache: CachePolicies,
     /// The library to watch, if any.
     pub library: Option<LibraryConfig>,
+    /// Policies of the domain content types.
+    pub content: ContentPolicies,
 }
 
 /// Values from the environment and the command line (clap merges the two).
@@ -183,6 +187,7 @@ impl Config {
             shutdown_timeout,
             cache: CachePolicies::from_file(&file.cache)?,
             library: library::resolve(&file.library, &over.library)?,
+            content: ContentPolicies::from_file(&file.content_types)?,
         })
     }
 
