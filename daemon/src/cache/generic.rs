@@ -1,31 +1,27 @@
-//! The generic key/value cache: namespaces with policies, write-through to
-//! the store for persistent namespaces, and a background task that removes
-//! expired entries, sleeping until the next deadline instead of polling.
+//! The namespaced key/value cache: client namespaces with policies, plus
+//! internal namespaces (`@album_year`, `@successful_api_metadata`, ...) that
+//! the domain caches build on, so LRU, TTL, persistence and statistics are
+//! written once. Persistent namespaces write through to the store.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use trackcache_protocol::{CacheTotals, KvLookup, KvSet, KvStored, StatsReport};
+use trackcache_protocol::{CacheTotals, KvLookup, KvSet, KvStored, NamespaceStats, StatsReport};
 
-use super::namespace::{Entry, EntryTooLarge, Namespace};
+use super::expiry::Schedule;
+use super::names::{internal_name, validate_key, validate_namespace, MAX_NAMESPACES};
+use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
+use super::persist::to_record;
 use crate::clock;
-use crate::config::CachePolicies;
-use crate::store::{PersistedKv, Store, StoreError};
-
-/// Most namespaces one daemon keeps; guards memory against a client that
-/// invents a namespace per request.
-pub const MAX_NAMESPACES: usize = 1024;
-/// Longest key in bytes.
-pub const MAX_KEY_LEN: usize = 1024;
+use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
+use crate::store::{Store, StoreError};
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// The namespace or key is not acceptable.
+    /// The namespace, key or tag is not acceptable.
     #[error("{0}")]
     BadName(String),
     /// The entry cannot fit.
@@ -36,171 +32,207 @@ pub enum CacheError {
     Store(#[from] StoreError),
 }
 
-/// The generic cache.
+/// The cache.
 pub struct GenericCache {
     policies: CachePolicies,
-    store: Store,
-    namespaces: Mutex<HashMap<String, Namespace>>,
-    /// Deadline (Unix ms) the expiry task currently sleeps towards.
-    scheduled_ms: AtomicU64,
-    wakeup: Notify,
-}
-
-/// Checks a namespace name: 1-64 characters of `A-Za-z0-9_.:-`.
-pub fn validate_namespace(ns: &str) -> Result<(), CacheError> {
-    let ok = !ns.is_empty()
-        && ns.len() <= 64
-        && ns
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(CacheError::BadName(format!(
-            "invalid namespace {ns:?}: use 1-64 characters of A-Z a-z 0-9 _ . : -"
-        )))
-    }
-}
-
-fn validate_key(key: &str) -> Result<(), CacheError> {
-    if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(CacheError::BadName(format!(
-            "invalid key of {} bytes: keys must be 1-{MAX_KEY_LEN} bytes",
-            key.len()
-        )));
-    }
-    Ok(())
+    pub(super) internal: HashMap<String, NamespacePolicy>,
+    pub(super) store: Store,
+    pub(super) namespaces: Mutex<HashMap<String, Namespace>>,
+    schedule: Schedule,
 }
 
 impl GenericCache {
-    /// Builds the cache and restores the persistent namespaces from the store.
-    pub fn restore(policies: CachePolicies, store: Store) -> Result<Self, StoreError> {
+    /// Builds the cache and restores every persistent namespace from the store.
+    pub fn restore(
+        policies: CachePolicies,
+        content: &ContentPolicies,
+        store: Store,
+    ) -> Result<Self, StoreError> {
+        let internal = content
+            .types
+            .iter()
+            .map(|t| (internal_name(t.name), t.policy.clone()))
+            .collect();
         let cache = Self {
             policies,
+            internal,
             store,
             namespaces: Mutex::new(HashMap::new()),
-            scheduled_ms: AtomicU64::new(u64::MAX),
-            wakeup: Notify::new(),
+            schedule: Schedule::default(),
         };
-        let (records, skipped) = cache.store.load_kv()?;
-        if skipped > 0 {
-            tracing::warn!(skipped, "skipped undecodable persisted cache entries");
-        }
-        let now = clock::now_ms();
-        let (mut restored, mut dropped) = (0u64, 0u64);
-        let mut map = cache.namespaces.lock();
-        for r in records {
-            let policy = cache.policies.for_namespace(&r.namespace);
-            if !policy.persistent {
-                // The namespace was made memory-only since: forget its entries.
-                cache.store.delete_kv(&r.namespace, &r.key)?;
-                dropped += 1;
-                continue;
-            }
-            let ns = map
-                .entry(r.namespace.clone())
-                .or_insert_with(|| Namespace::new(policy.clone()));
-            let entry = Entry {
-                value: r.entry.value,
-                negative: r.entry.negative,
-                stored_at_ms: r.entry.stored_at_ms,
-                expires_at_ms: r.entry.expires_at_ms,
-            };
-            match ns.restore(&r.key, entry, now) {
-                Some(evicted) => {
-                    restored += 1;
-                    for k in evicted {
-                        cache.store.delete_kv(&r.namespace, &k)?;
-                    }
-                }
-                None => {
-                    cache.store.delete_kv(&r.namespace, &r.key)?;
-                    dropped += 1;
-                }
-            }
-        }
-        drop(map);
-        tracing::info!(restored, dropped, "restored persistent cache entries");
+        cache.load()?;
         Ok(cache)
     }
 
-    fn with_namespace<T>(
+    pub(super) fn policy_of(&self, ns: &str) -> NamespacePolicy {
+        self.internal
+            .get(ns)
+            .cloned()
+            .unwrap_or_else(|| self.policies.for_namespace(ns).clone())
+    }
+
+    pub(super) fn new_namespace(&self, ns: &str) -> Namespace {
+        if self.internal.contains_key(ns) {
+            // Domain keys start with the album pair: prefix queries find
+            // every source of an album.
+            Namespace::ordered(self.policy_of(ns))
+        } else {
+            Namespace::new(self.policy_of(ns))
+        }
+    }
+
+    /// Runs `f` on a namespace, creating it on first use. No name checks:
+    /// callers pass validated client names or internal names.
+    pub fn with_ns<T>(
         &self,
         ns: &str,
         f: impl FnOnce(&mut Namespace) -> Result<T, CacheError>,
     ) -> Result<T, CacheError> {
-        validate_namespace(ns)?;
         let mut map = self.namespaces.lock();
         if let Some(n) = map.get_mut(ns) {
             return f(n);
         }
-        if map.len() >= MAX_NAMESPACES {
+        if map.len() >= MAX_NAMESPACES + self.internal.len() {
             return Err(CacheError::BadName(format!(
                 "too many namespaces (the limit is {MAX_NAMESPACES}); clear unused ones"
             )));
         }
         let n = map
             .entry(ns.to_owned())
-            .or_insert_with(|| Namespace::new(self.policies.for_namespace(ns).clone()));
+            .or_insert_with(|| self.new_namespace(ns));
         f(n)
     }
 
-    /// Looks a key up.
-    pub fn get(&self, ns: &str, key: &str) -> Result<KvLookup, CacheError> {
-        validate_key(key)?;
-        let now = clock::now_ms();
-        self.with_namespace(ns, |n| Ok(n.get(key, now)))
+    /// Stores `entry` under `key` in `n` (named `ns`): disk first for a
+    /// persistent namespace, so a refused write changes nothing.
+    pub fn put_in(
+        &self,
+        n: &mut Namespace,
+        ns: &str,
+        key: &str,
+        entry: Entry,
+    ) -> Result<SetOutcome, CacheError> {
+        let persistent = n.policy().persistent;
+        if persistent {
+            let size = (key.len() + entry.value.len()) as u64;
+            if size > n.policy().max_bytes {
+                return Err(EntryTooLarge {
+                    size,
+                    max: n.policy().max_bytes,
+                }
+                .into());
+            }
+            self.store.put_kv(ns, key, &to_record(&entry))?;
+        }
+        let outcome = n.set(key, entry)?;
+        if persistent {
+            for k in &outcome.evicted {
+                self.forget_on_disk(ns, k);
+            }
+        }
+        if let Some(t) = outcome.expires_at_ms {
+            self.schedule.schedule(t);
+        }
+        Ok(outcome)
     }
 
-    /// Stores a value or a negative marker. For a persistent namespace the
-    /// disk write happens first, so a failed write changes nothing.
-    pub fn set(&self, req: KvSet) -> Result<KvStored, CacheError> {
-        validate_key(&req.key)?;
+    /// Removes keys because they became stale; returns those that were there.
+    pub fn invalidate_in(&self, n: &mut Namespace, ns: &str, keys: &[Arc<str>]) -> Vec<Arc<str>> {
+        let mut gone = Vec::new();
+        for k in keys {
+            if n.invalidate(k).is_some() {
+                if n.policy().persistent {
+                    self.forget_on_disk(ns, k);
+                }
+                gone.push(k.clone());
+            }
+        }
+        gone
+    }
+
+    /// Every entry of an internal or client namespace, dropped for invalidation.
+    pub fn invalidate_namespace(&self, ns: &str) -> Result<Vec<Arc<str>>, CacheError> {
+        self.with_ns(ns, |n| {
+            if n.policy().persistent {
+                self.store.clear_kv_namespace(ns)?;
+            }
+            Ok(n.invalidate_all())
+        })
+    }
+
+    /// Drops every client entry tagged `tag`; returns (namespace, key) pairs.
+    pub fn invalidate_tag(&self, tag: &str) -> Vec<(String, Arc<str>)> {
+        let mut map = self.namespaces.lock();
+        let mut out = Vec::new();
+        for (name, n) in map
+            .iter_mut()
+            .filter(|(name, _)| !self.internal.contains_key(*name))
+        {
+            let keys = n.keys_tagged(tag);
+            for k in self.invalidate_in(n, name, &keys) {
+                out.push((name.clone(), k));
+            }
+        }
+        out
+    }
+
+    /// Whether a namespace is written to disk.
+    pub fn is_persistent(&self, ns: &str) -> bool {
+        self.policy_of(ns).persistent
+    }
+
+    /// Names of the client namespaces.
+    pub fn client_namespaces(&self) -> Vec<String> {
+        let map = self.namespaces.lock();
+        map.keys()
+            .filter(|n| !self.internal.contains_key(*n))
+            .cloned()
+            .collect()
+    }
+
+    /// Looks a client key up.
+    pub fn get(&self, ns: &str, key: &str) -> Result<KvLookup, CacheError> {
+        validate_namespace(ns)?;
+        validate_key(key)?;
         let now = clock::now_ms();
-        let stored = self.with_namespace(&req.namespace, |n| {
+        self.with_ns(ns, |n| Ok(n.get(key, now)))
+    }
+
+    /// Stores a client value or negative marker.
+    pub fn set(&self, req: KvSet) -> Result<KvStored, CacheError> {
+        validate_namespace(&req.namespace)?;
+        validate_key(&req.key)?;
+        let tags = req
+            .tags
+            .iter()
+            .map(|t| crate::invalidation::tags::normalize_tag(t).map_err(CacheError::BadName))
+            .collect::<Result<Vec<_>, _>>()?;
+        let now = clock::now_ms();
+        self.with_ns(&req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
             let entry = Entry {
                 value: if req.negative { Vec::new() } else { req.value },
                 negative: req.negative,
                 stored_at_ms: now,
                 expires_at_ms,
+                tags,
             };
             let persistent = n.policy().persistent;
-            if persistent {
-                let size = (req.key.len() + entry.value.len()) as u64;
-                if size > n.policy().max_bytes {
-                    return Err(EntryTooLarge {
-                        size,
-                        max: n.policy().max_bytes,
-                    }
-                    .into());
-                }
-                self.store
-                    .put_kv(&req.namespace, &req.key, &persisted(&entry))?;
-            }
-            let outcome = n.set(&req.key, entry)?;
-            if persistent {
-                for k in &outcome.evicted {
-                    self.forget_on_disk(&req.namespace, k);
-                }
-            }
+            let outcome = self.put_in(n, &req.namespace, &req.key, entry)?;
             Ok(KvStored {
                 expires_in_ms: outcome.expires_at_ms.map(|t| t.saturating_sub(now)),
                 evicted: outcome.evicted.len() as u64,
                 persistent,
             })
-        })?;
-        if let Some(ms) = stored.expires_in_ms {
-            self.schedule(now.saturating_add(ms));
-        }
-        Ok(stored)
+        })
     }
 
-    /// Deletes one key; true when a live entry was removed.
+    /// Deletes one client key; true when a live entry was removed.
     pub fn delete(&self, ns: &str, key: &str) -> Result<bool, CacheError> {
+        validate_namespace(ns)?;
         validate_key(key)?;
         let now = clock::now_ms();
-        self.with_namespace(ns, |n| {
+        self.with_ns(ns, |n| {
             if n.policy().persistent {
                 self.store.delete_kv(ns, key)?;
             }
@@ -208,9 +240,10 @@ impl GenericCache {
         })
     }
 
-    /// Removes every entry of a namespace.
+    /// Removes every entry of a client namespace.
     pub fn clear(&self, ns: &str) -> Result<u64, CacheError> {
-        self.with_namespace(ns, |n| {
+        validate_namespace(ns)?;
+        self.with_ns(ns, |n| {
             if n.policy().persistent {
                 self.store.clear_kv_namespace(ns)?;
             }
@@ -218,15 +251,31 @@ impl GenericCache {
         })
     }
 
-    /// One stats row per namespace, sorted by name.
-    pub fn stats(&self) -> StatsReport {
+    /// Stats of one namespace (internal ones included).
+    pub fn namespace_stats(&self, ns: &str) -> NamespaceStats {
         let map = self.namespaces.lock();
-        let mut namespaces: Vec<_> = map.iter().map(|(name, n)| n.stats(name)).collect();
-        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
-        StatsReport { namespaces }
+        map.get(ns).map_or_else(
+            || Namespace::new(self.policy_of(ns)).stats(ns),
+            |n| n.stats(ns),
+        )
     }
 
-    /// Totals over every namespace.
+    /// One stats row per client namespace, sorted by name.
+    pub fn stats(&self) -> StatsReport {
+        let map = self.namespaces.lock();
+        let mut namespaces: Vec<_> = map
+            .iter()
+            .filter(|(name, _)| !self.internal.contains_key(*name))
+            .map(|(name, n)| n.stats(name))
+            .collect();
+        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+        StatsReport {
+            namespaces,
+            content_types: Vec::new(),
+        }
+    }
+
+    /// Totals over every client namespace.
     pub fn totals(&self) -> CacheTotals {
         let mut t = CacheTotals::default();
         for s in self.stats().namespaces {
@@ -244,13 +293,13 @@ impl GenericCache {
 
     fn forget_on_disk(&self, ns: &str, key: &str) {
         // Memory already dropped it; a failed disk delete only means the
-        // entry comes back at the next start and is evicted or expired then.
+        // entry comes back at the next start and is expired or evicted then.
         if let Err(e) = self.store.delete_kv(ns, key) {
             tracing::warn!(namespace = ns, key, error = %e, "could not delete entry on disk");
         }
     }
 
-    /// Removes expired entries; returns the next deadline, if any.
+    /// Removes expired entries everywhere; returns the next deadline, if any.
     pub fn purge_expired(&self, now_ms: u64) -> Option<u64> {
         let mut map = self.namespaces.lock();
         let mut next: Option<u64> = None;
@@ -268,56 +317,10 @@ impl GenericCache {
         next
     }
 
-    /// Wakes the expiry task if `deadline_ms` is earlier than what it waits for.
-    fn schedule(&self, deadline_ms: u64) {
-        if self.scheduled_ms.fetch_min(deadline_ms, Ordering::AcqRel) > deadline_ms {
-            self.wakeup.notify_one();
-        }
-    }
-
-    /// The expiry task: purge, sleep until the next deadline (or until an
-    /// earlier one is scheduled), repeat until shutdown.
+    /// The expiry task; runs until shutdown.
     pub async fn run_expiry(self: Arc<Self>, shutdown: CancellationToken) {
-        loop {
-            // Reset the deadline before purging: a set racing with the purge
-            // then lowers it again and leaves a wake-up permit, so no
-            // deadline is ever slept past.
-            self.scheduled_ms.store(u64::MAX, Ordering::Release);
-            let next = self.purge_expired(clock::now_ms()).unwrap_or(u64::MAX);
-            self.scheduled_ms.fetch_min(next, Ordering::AcqRel);
-            let deadline = self.scheduled_ms.load(Ordering::Acquire);
-            let sleep_for = clock::until(deadline, clock::now_ms());
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = self.wakeup.notified() => {}
-                _ = tokio::time::sleep(sleep_for.min(std::time::Duration::from_secs(3600))) => {}
-            }
-        }
-    }
-}
-
-fn persisted(e: &Entry) -> PersistedKv {
-    PersistedKv {
-        value: e.value.clone(),
-        negative: e.negative,
-        stored_at_ms: e.stored_at_ms,
-        expires_at_ms: e.expires_at_ms,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn namespace_names_are_validated() {
-        for ok in ["a", "music.brainz:v1", "A_b-9"] {
-            assert!(validate_namespace(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "has space", "nul\0", &"x".repeat(65), "é"] {
-            assert!(validate_namespace(bad).is_err(), "{bad:?}");
-        }
-        assert!(validate_key("").is_err());
-        assert!(validate_key(&"k".repeat(MAX_KEY_LEN + 1)).is_err());
+        self.schedule
+            .run(shutdown, |now| self.purge_expired(now))
+            .await;
     }
 }

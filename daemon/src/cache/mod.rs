@@ -1,8 +1,16 @@
-//! The daemon's caches. `namespace` is the pure core of the generic cache;
-//! `generic` adds namespaces, persistence and the expiry task around it.
+//! The daemon's caches. `namespace` is the pure core (LRU, TTL, indexes,
+//! counters); `generic` adds namespaces, persistence and the expiry task;
+//! `album_year` and `api` are the domain caches built on internal namespaces.
 
+pub mod album_year;
+pub mod api;
+mod expiry;
 mod generic;
+pub mod lease;
+mod names;
 mod namespace;
+mod persist;
 
 pub use generic::{CacheError, GenericCache};
+pub use names::{internal_name, validate_namespace, MAX_KEY_LEN, MAX_NAMESPACES};
 pub use namespace::{Counters, Entry, EntryTooLarge, Namespace, SetOutcome};

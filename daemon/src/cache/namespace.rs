@@ -1,8 +1,9 @@
-//! One generic-cache namespace: entries in LRU order, an expiry index and
-//! the namespace's counters. Pure: time comes in as `now_ms` (Unix ms), and
-//! nothing here touches the disk; the caller persists what it is told.
+//! One cache namespace: entries in LRU order, an expiry index, optional
+//! ordered-key and dependency-tag indexes, and the namespace's counters.
+//! Pure: time comes in as `now_ms` (Unix ms), and nothing here touches the
+//! disk; the caller persists what it is told.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use lru::LruCache;
@@ -21,10 +22,13 @@ pub struct Entry {
     pub stored_at_ms: u64,
     /// When it expires, Unix ms; `None` = never.
     pub expires_at_ms: Option<u64>,
+    /// Dependency tags (already normalized).
+    pub tags: Vec<String>,
 }
 
 impl Entry {
-    fn is_live(&self, now_ms: u64) -> bool {
+    /// Whether the entry has not expired at `now_ms`.
+    pub fn is_live(&self, now_ms: u64) -> bool {
         self.expires_at_ms.is_none_or(|t| t > now_ms)
     }
 }
@@ -74,6 +78,9 @@ pub struct Namespace {
     policy: NamespacePolicy,
     entries: LruCache<Arc<str>, Entry>,
     expiry: BTreeSet<(u64, Arc<str>)>,
+    /// Keys in order, when prefix queries are needed (`Namespace::ordered`).
+    ordered: Option<BTreeSet<Arc<str>>>,
+    tagged: HashMap<Box<str>, HashSet<Arc<str>>>,
     bytes: u64,
     counters: Counters,
 }
@@ -89,8 +96,18 @@ impl Namespace {
             policy,
             entries: LruCache::unbounded(),
             expiry: BTreeSet::new(),
+            ordered: None,
+            tagged: HashMap::new(),
             bytes: 0,
             counters: Counters::default(),
+        }
+    }
+
+    /// An empty namespace that also keeps its keys in order, for `keys_with_prefix`.
+    pub fn ordered(policy: NamespacePolicy) -> Self {
+        Self {
+            ordered: Some(BTreeSet::new()),
+            ..Self::new(policy)
         }
     }
 
@@ -120,8 +137,14 @@ impl Namespace {
     /// Looks a key up, counting the outcome. An entry whose TTL has run out
     /// is a miss even before the expiry task removes it.
     pub fn get(&mut self, key: &str, now_ms: u64) -> KvLookup {
+        self.get_if(key, now_ms, |_| true)
+    }
+
+    /// Like `get`, but a live entry that `accept` refuses is a miss for this
+    /// caller (an album year below the caller's minimum confidence).
+    pub fn get_if(&mut self, key: &str, now_ms: u64, accept: impl Fn(&Entry) -> bool) -> KvLookup {
         let lookup = match self.entries.get(key) {
-            Some(e) if e.is_live(now_ms) => {
+            Some(e) if e.is_live(now_ms) && accept(e) => {
                 let expires_in_ms = e.expires_at_ms.map(|t| t - now_ms);
                 if e.negative {
                     KvLookup::Negative { expires_in_ms }
@@ -155,6 +178,15 @@ impl Namespace {
         let key: Arc<str> = Arc::from(key);
         if let Some(t) = entry.expires_at_ms {
             self.expiry.insert((t, key.clone()));
+        }
+        if let Some(o) = self.ordered.as_mut() {
+            o.insert(key.clone());
+        }
+        for tag in &entry.tags {
+            self.tagged
+                .entry(tag.as_str().into())
+                .or_default()
+                .insert(key.clone());
         }
         let expires_at_ms = entry.expires_at_ms;
         self.bytes += size;
@@ -198,6 +230,17 @@ impl Namespace {
         if let Some(t) = e.expires_at_ms {
             self.expiry.remove(&(t, key.clone()));
         }
+        if let Some(o) = self.ordered.as_mut() {
+            o.remove(key);
+        }
+        for tag in &e.tags {
+            if let Some(keys) = self.tagged.get_mut(tag.as_str()) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.tagged.remove(tag.as_str());
+                }
+            }
+        }
     }
 
     fn remove(&mut self, key: &str) -> Option<Entry> {
@@ -220,11 +263,69 @@ impl Namespace {
     /// Removes every entry; returns how many there were.
     pub fn clear(&mut self) -> u64 {
         let n = self.entries.len() as u64;
-        self.entries.clear();
-        self.expiry.clear();
-        self.bytes = 0;
+        self.drop_all();
         self.counters.deletes += n;
         n
+    }
+
+    fn drop_all(&mut self) {
+        self.entries.clear();
+        self.expiry.clear();
+        if let Some(o) = self.ordered.as_mut() {
+            o.clear();
+        }
+        self.tagged.clear();
+        self.bytes = 0;
+    }
+
+    /// Removes an entry because something made it stale (not counted as a
+    /// delete; the caller counts invalidations by reason).
+    pub fn invalidate(&mut self, key: &str) -> Option<Entry> {
+        self.remove(key)
+    }
+
+    /// Removes every entry for invalidation; returns their keys.
+    pub fn invalidate_all(&mut self) -> Vec<Arc<str>> {
+        let keys: Vec<Arc<str>> = self.entries.iter().map(|(k, _)| k.clone()).collect();
+        self.drop_all();
+        keys
+    }
+
+    /// An entry without counting a lookup or touching the LRU order.
+    pub fn peek(&self, key: &str) -> Option<&Entry> {
+        self.entries.peek(key)
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Entry)> {
+        self.entries.iter()
+    }
+
+    /// Keys that start with `prefix` (only for namespaces made with `ordered`).
+    pub fn keys_with_prefix(&self, prefix: &str) -> Vec<Arc<str>> {
+        let Some(o) = self.ordered.as_ref() else {
+            return self
+                .entries
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, _)| k.clone())
+                .collect();
+        };
+        o.range::<str, _>((
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|k| k.starts_with(prefix))
+        .cloned()
+        .collect()
+    }
+
+    /// Keys of the entries tagged with `tag`.
+    pub fn keys_tagged(&self, tag: &str) -> Vec<Arc<str>> {
+        self.tagged
+            .get(tag)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Removes entries whose TTL has run out; returns their keys.

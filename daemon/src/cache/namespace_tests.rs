@@ -18,6 +18,14 @@ fn value(v: &[u8], expires_at_ms: Option<u64>) -> Entry {
         negative: false,
         stored_at_ms: 0,
         expires_at_ms,
+        tags: Vec::new(),
+    }
+}
+
+fn tagged(v: &[u8], tags: &[&str]) -> Entry {
+    Entry {
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        ..value(v, None)
     }
 }
 
@@ -138,4 +146,51 @@ fn restore_skips_expired_and_does_not_count_sets() {
     assert_eq!(ns.restore("new", value(b"1", Some(30)), 20), Some(vec![]));
     assert_eq!(ns.counters().sets, 0);
     assert_eq!(ns.stats("x").entries, 1);
+}
+
+#[test]
+fn prefix_queries_on_ordered_namespaces() {
+    let mut ns = Namespace::ordered(policy(10, 1000));
+    for k in [
+        "a\u{1f}x\u{1f}s1",
+        "a\u{1f}x\u{1f}s2",
+        "a\u{1f}xy\u{1f}s1",
+        "b\u{1f}x\u{1f}s1",
+    ] {
+        ns.set(k, value(b"1", None)).unwrap();
+    }
+    let got: Vec<String> = ns
+        .keys_with_prefix("a\u{1f}x\u{1f}")
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(got, vec!["a\u{1f}x\u{1f}s1", "a\u{1f}x\u{1f}s2"]);
+    ns.invalidate("a\u{1f}x\u{1f}s1");
+    assert_eq!(ns.keys_with_prefix("a\u{1f}").len(), 2);
+    // Unordered namespaces answer too, by scanning.
+    let mut plain = Namespace::new(policy(10, 1000));
+    plain.set("pre:1", value(b"1", None)).unwrap();
+    plain.set("other", value(b"1", None)).unwrap();
+    assert_eq!(plain.keys_with_prefix("pre:").len(), 1);
+}
+
+#[test]
+fn tags_follow_entries_in_and_out() {
+    let mut ns = Namespace::new(policy(2, 1000));
+    ns.set("k1", tagged(b"1", &["artist:x", "track:1"]))
+        .unwrap();
+    ns.set("k2", tagged(b"2", &["artist:x"])).unwrap();
+    let mut keys = ns.keys_tagged("artist:x");
+    keys.sort();
+    assert_eq!(keys, vec![Arc::<str>::from("k1"), Arc::<str>::from("k2")]);
+    // Overwriting without the tag, evicting, invalidating: the index follows.
+    ns.set("k2", value(b"3", None)).unwrap();
+    assert_eq!(ns.keys_tagged("artist:x"), vec![Arc::<str>::from("k1")]);
+    ns.set("k3", value(b"4", None)).unwrap(); // evicts k1 (LRU)
+    assert!(ns.keys_tagged("artist:x").is_empty());
+    assert!(ns.keys_tagged("track:1").is_empty());
+    assert!(ns.invalidate("k3").is_some());
+    assert_eq!(ns.counters().deletes, 0, "invalidations are not deletes");
+    assert_eq!(ns.invalidate_all().len(), 1);
+    assert_eq!(ns.stats("x").bytes, 0);
 }

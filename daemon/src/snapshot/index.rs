@@ -108,11 +108,34 @@ pub struct AlbumRow {
     pub year: Option<i32>,
 }
 
+/// Per album pair: how many tracks, and the album fingerprint, a wrapping
+/// sum of a hash of each track's id and year (order does not matter, and a
+/// track can be taken out again by subtracting).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlbumAgg {
+    /// Tracks with this pair.
+    pub tracks: u32,
+    /// Fingerprint over their ids and years.
+    pub fingerprint: u64,
+}
+
+fn track_hash(id: &str, year: Option<i32>) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(id.as_bytes());
+    h.update(&year.map_or([0; 5], |y| {
+        let mut b = [1; 5];
+        b[1..].copy_from_slice(&y.to_le_bytes());
+        b
+    }));
+    h.digest()
+}
+
 /// The snapshot index.
 #[derive(Default)]
 pub struct LibraryIndex {
     names: Interner,
     tracks: HashMap<Box<str>, IndexEntry>,
+    albums: HashMap<(Sym, Sym), AlbumAgg>,
 }
 
 impl LibraryIndex {
@@ -144,12 +167,51 @@ impl LibraryIndex {
 
     /// Adds or replaces a track.
     pub fn insert(&mut self, id: &str, entry: IndexEntry) {
-        self.tracks.insert(id.into(), entry);
+        if let Some(old) = self.tracks.insert(id.into(), entry) {
+            self.account(id, &old, false);
+        }
+        self.account(id, &entry, true);
     }
 
     /// Removes a track.
     pub fn remove(&mut self, id: &str) -> Option<IndexEntry> {
-        self.tracks.remove(id)
+        let old = self.tracks.remove(id)?;
+        self.account(id, &old, false);
+        Some(old)
+    }
+
+    /// Adds (or takes out) a track's share of its album pairs.
+    fn account(&mut self, id: &str, e: &IndexEntry, add: bool) {
+        if e.album == 0 {
+            return;
+        }
+        let h = track_hash(id, e.year);
+        let mut owners = [e.artist, e.album_artist];
+        if owners[0] == owners[1] {
+            owners[1] = 0;
+        }
+        for owner in owners.into_iter().filter(|s| *s != 0) {
+            let agg = self.albums.entry((owner, e.album)).or_default();
+            if add {
+                agg.tracks += 1;
+                agg.fingerprint = agg.fingerprint.wrapping_add(h);
+            } else {
+                agg.tracks = agg.tracks.saturating_sub(1);
+                agg.fingerprint = agg.fingerprint.wrapping_sub(h);
+                if agg.tracks == 0 {
+                    self.albums.remove(&(owner, e.album));
+                }
+            }
+        }
+    }
+
+    /// Tracks and fingerprint of a normalized (artist, album) pair: tracks
+    /// whose album matches and whose artist or album artist does.
+    pub fn album(&self, artist: &str, album: &str) -> AlbumAgg {
+        match (self.names.lookup(artist), self.names.lookup(album)) {
+            (Some(a), Some(b)) => self.albums.get(&(a, b)).copied().unwrap_or_default(),
+            _ => AlbumAgg::default(),
+        }
     }
 
     /// The entry of a track.

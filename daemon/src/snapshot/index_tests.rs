@@ -105,3 +105,42 @@ fn removal_and_replacement() {
     assert!(ix.remove("1").is_some());
     assert!(ix.is_empty());
 }
+
+#[test]
+fn album_aggregates_follow_inserts_replacements_and_removals() {
+    let mut ix = index(&[
+        track("1", "Pink Floyd", "The Wall", 1),
+        track("2", "Pink Floyd", "The Wall", 2),
+    ]);
+    let before = ix.album("pink floyd", "the wall");
+    assert_eq!(before.tracks, 2);
+    assert_ne!(before.fingerprint, 0);
+    // Same tracks inserted in another order: same fingerprint.
+    let other = index(&[
+        track("2", "Pink Floyd", "The Wall", 2),
+        track("1", "Pink Floyd", "The Wall", 1),
+    ]);
+    assert_eq!(other.album("pink floyd", "the wall"), before);
+    // A year change changes it; changing it back restores it.
+    let mut t = track("2", "Pink Floyd", "The Wall", 2);
+    t.year = Some(1999);
+    let e = ix.entry_for(&t, 0);
+    ix.insert("2", e);
+    let changed = ix.album("pink floyd", "the wall");
+    assert_eq!(changed.tracks, 2);
+    assert_ne!(changed.fingerprint, before.fingerprint);
+    let t = track("2", "Pink Floyd", "The Wall", 2);
+    let e = ix.entry_for(&t, 0);
+    ix.insert("2", e);
+    assert_eq!(ix.album("pink floyd", "the wall"), before);
+    // The album artist's pair counts too; removal empties it.
+    let mut comp = track("3", "Artist A", "Hits", 1);
+    comp.album_artist = Some("Various".into());
+    let e = ix.entry_for(&comp, 0);
+    ix.insert("3", e);
+    assert_eq!(ix.album("various", "hits").tracks, 1);
+    assert_eq!(ix.album("artist a", "hits").tracks, 1);
+    ix.remove("3");
+    assert_eq!(ix.album("various", "hits"), AlbumAgg::default());
+    assert_eq!(ix.album("nobody", "the wall"), AlbumAgg::default());
+}

@@ -7,4 +7,4 @@ pub mod index;
 
 pub use diff::{Diff, Differ, Upsert, UpsertKind};
 pub use fingerprint::{content_hash, field_changes, fingerprint};
-pub use index::{AlbumRow, IndexEntry, Interner, LibraryIndex, Sym, TrackFilter};
+pub use index::{AlbumAgg, AlbumRow, IndexEntry, Interner, LibraryIndex, Sym, TrackFilter};

@@ -1,15 +1,18 @@
 //! The `kv` tree: persistent generic-cache entries.
 //!
 //! Key: namespace bytes, a 0 byte, key bytes (namespaces never contain 0, so
-//! a namespace is a key prefix). Value, layout version 1:
-//! `[1][flags][stored_at_ms: u64 BE][expires_at_ms: u64 BE, 0 = never][value...]`,
-//! flags bit 0 = negative. A hand layout rather than a serde format because
-//! it is tiny, fixed, and read on every start-up.
+//! a namespace is a key prefix). Value, layout version 2:
+//! `[2][flags][stored_at_ms: u64 BE][expires_at_ms: u64 BE, 0 = never]`
+//! `[tag count: u16 BE]([tag length: u16 BE][tag bytes])*[value...]`,
+//! flags bit 0 = negative. Version 1 is the same without the tag list.
+//! A hand layout rather than a serde format because it is tiny, fixed, and
+//! read on every start-up.
 
 use super::{map_err, Store, StoreError};
 
 pub(super) const TREE: &str = "kv";
 const LAYOUT_V1: u8 = 1;
+const LAYOUT_V2: u8 = 2;
 const HEADER_LEN: usize = 18;
 
 /// A persisted generic-cache entry.
@@ -23,6 +26,8 @@ pub struct PersistedKv {
     pub stored_at_ms: u64,
     /// When it expires, Unix ms; `None` = never.
     pub expires_at_ms: Option<u64>,
+    /// Dependency tags.
+    pub tags: Vec<String>,
 }
 
 /// One record read back at start-up.
@@ -45,32 +50,70 @@ fn tree_key(namespace: &str, key: &str) -> Vec<u8> {
 }
 
 fn encode(e: &PersistedKv) -> Vec<u8> {
-    let mut v = Vec::with_capacity(HEADER_LEN + e.value.len());
-    v.push(LAYOUT_V1);
+    let tag_bytes: usize = e.tags.iter().map(|t| 2 + t.len()).sum();
+    let mut v = Vec::with_capacity(HEADER_LEN + 2 + tag_bytes + e.value.len());
+    v.push(LAYOUT_V2);
     v.push(u8::from(e.negative));
     v.extend_from_slice(&e.stored_at_ms.to_be_bytes());
     v.extend_from_slice(&e.expires_at_ms.unwrap_or(0).to_be_bytes());
+    // Tags are short names; one longer than u16 cannot be stored and is cut
+    // off at a char boundary rather than corrupting the record.
+    let tags: Vec<&str> = e
+        .tags
+        .iter()
+        .take(usize::from(u16::MAX))
+        .map(|t| clip(t))
+        .collect();
+    v.extend_from_slice(&(tags.len() as u16).to_be_bytes());
+    for t in tags {
+        v.extend_from_slice(&(t.len() as u16).to_be_bytes());
+        v.extend_from_slice(t.as_bytes());
+    }
     v.extend_from_slice(&e.value);
     v
+}
+
+fn clip(t: &str) -> &str {
+    let mut end = t.len().min(usize::from(u16::MAX));
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    &t[..end]
+}
+
+fn take_u16(v: &[u8], at: &mut usize) -> Option<usize> {
+    let b = v.get(*at..*at + 2)?;
+    *at += 2;
+    Some(usize::from(u16::from_be_bytes([b[0], b[1]])))
 }
 
 fn decode(k: &[u8], v: &[u8]) -> Option<KvRecord> {
     let split = k.iter().position(|&b| b == 0)?;
     let namespace = std::str::from_utf8(&k[..split]).ok()?.to_owned();
     let key = std::str::from_utf8(&k[split + 1..]).ok()?.to_owned();
-    if v.len() < HEADER_LEN || v[0] != LAYOUT_V1 {
+    if v.len() < HEADER_LEN || !matches!(v[0], LAYOUT_V1 | LAYOUT_V2) {
         return None;
     }
     let stored_at_ms = u64::from_be_bytes(v[2..10].try_into().ok()?);
     let expires = u64::from_be_bytes(v[10..18].try_into().ok()?);
+    let mut at = HEADER_LEN;
+    let mut tags = Vec::new();
+    if v[0] == LAYOUT_V2 {
+        for _ in 0..take_u16(v, &mut at)? {
+            let len = take_u16(v, &mut at)?;
+            tags.push(std::str::from_utf8(v.get(at..at + len)?).ok()?.to_owned());
+            at += len;
+        }
+    }
     Some(KvRecord {
         namespace,
         key,
         entry: PersistedKv {
-            value: v[HEADER_LEN..].to_vec(),
+            value: v[at..].to_vec(),
             negative: v[1] & 1 == 1,
             stored_at_ms,
             expires_at_ms: (expires != 0).then_some(expires),
+            tags,
         },
     })
 }
@@ -137,12 +180,21 @@ mod tests {
             negative,
             stored_at_ms: 1_700_000_000_000,
             expires_at_ms: exp,
+            tags: Vec::new(),
         }
     }
 
     #[test]
     fn layout_round_trips() {
-        for e in [entry(b"abc", false, Some(5)), entry(b"", true, None)] {
+        let tagged = PersistedKv {
+            tags: vec!["artist:björk".into(), "track:1".into()],
+            ..entry(b"v", false, None)
+        };
+        for e in [
+            entry(b"abc", false, Some(5)),
+            entry(b"", true, None),
+            tagged,
+        ] {
             let r = decode(&tree_key("ns", "k\u{e9}y"), &encode(&e)).unwrap();
             assert_eq!((r.namespace.as_str(), r.key.as_str()), ("ns", "k\u{e9}y"));
             assert_eq!(r.entry, e);

@@ -8,8 +8,11 @@
 
 mod kv;
 mod library;
+mod runs;
+mod sync;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use kv::{KvRecord, PersistedKv};
 pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
@@ -66,6 +69,8 @@ pub struct Store {
     db: sled::Db,
     kv: sled::Tree,
     library: sled::Tree,
+    runs: sled::Tree,
+    syncer: Arc<sync::Syncer>,
 }
 
 impl Store {
@@ -86,11 +91,14 @@ impl Store {
         check_schema(&meta, data_dir)?;
         let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
         let library = db.open_tree(library::TREE).map_err(|e| map_err(&path, e))?;
+        let runs = db.open_tree(runs::TREE).map_err(|e| map_err(&path, e))?;
         Ok(Self {
             path,
             db,
             kv,
             library,
+            runs,
+            syncer: Arc::default(),
         })
     }
 

@@ -1,0 +1,183 @@
+//! Leases for single flight: the first caller to miss a key gets a lease and
+//! fetches the value; later callers wait for the holder's set (any set of
+//! the key completes the lease), or take the lease over when it expires or
+//! its holder's connection closes. So several local apps sharing one daemon
+//! ask a rate-limited API once per key.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+struct Lease {
+    holder: u64,
+    expires_at: Instant,
+    done: Arc<Notify>,
+}
+
+/// What `acquire` found.
+pub enum Acquire {
+    /// The caller holds the lease now.
+    Granted {
+        /// Lease id.
+        id: u64,
+        /// Until it expires.
+        expires_in: Duration,
+    },
+    /// Someone else holds it: wait on `done` (at most until `expires_at`).
+    Held {
+        /// Notified when the lease completes or is released.
+        done: Arc<Notify>,
+        /// When the holder's lease runs out.
+        expires_at: Instant,
+    },
+}
+
+/// The lease table.
+#[derive(Default)]
+pub struct Leases {
+    table: Mutex<HashMap<String, Lease>>,
+    next_id: AtomicU64,
+    coalesced: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl Leases {
+    /// Takes the lease on `key` for connection `conn`, unless another live one exists.
+    pub fn acquire(&self, key: &str, conn: u64, lease: Duration) -> Acquire {
+        let now = Instant::now();
+        let mut table = self.table.lock();
+        if let Some(l) = table.get(key) {
+            if l.expires_at > now && l.holder != conn {
+                return Acquire::Held {
+                    done: l.done.clone(),
+                    expires_at: l.expires_at,
+                };
+            }
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let old = table.insert(
+            key.to_owned(),
+            Lease {
+                holder: conn,
+                expires_at: now + lease,
+                done: Arc::new(Notify::new()),
+            },
+        );
+        if let Some(old) = old {
+            // An expired lease taken over: its waiters re-check and re-queue.
+            old.done.notify_waiters();
+        }
+        Acquire::Granted {
+            id,
+            expires_in: lease,
+        }
+    }
+
+    /// The key was set: the lease (if any) is done and its waiters wake.
+    pub fn complete(&self, key: &str) {
+        if let Some(l) = self.table.lock().remove(key) {
+            l.done.notify_waiters();
+        }
+    }
+
+    /// A connection closed: its leases end and their waiters wake.
+    pub fn release_connection(&self, conn: u64) {
+        let mut table = self.table.lock();
+        table.retain(|_, l| {
+            if l.holder == conn {
+                l.done.notify_waiters();
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Counts a lookup that waited for another caller instead of fetching.
+    pub fn count_coalesced(&self, content_type: &'static str) {
+        *self.coalesced.lock().entry(content_type).or_default() += 1;
+    }
+
+    /// Coalesced lookups of a content type.
+    pub fn coalesced(&self, content_type: &str) -> u64 {
+        self.coalesced
+            .lock()
+            .get(content_type)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Leases held right now (for tests and status).
+    pub fn len(&self) -> usize {
+        self.table.lock().len()
+    }
+
+    /// Whether no lease is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_caller_holds_others_wait_and_completion_frees() {
+        let l = Leases::default();
+        let Acquire::Granted { id, .. } = l.acquire("k", 1, Duration::from_secs(5)) else {
+            panic!("granted")
+        };
+        assert!(id > 0);
+        assert!(matches!(
+            l.acquire("k", 2, Duration::from_secs(5)),
+            Acquire::Held { .. }
+        ));
+        // The holder asking again keeps it (a retry after its own timeout).
+        assert!(matches!(
+            l.acquire("k", 1, Duration::from_secs(5)),
+            Acquire::Granted { .. }
+        ));
+        l.complete("k");
+        assert!(l.is_empty());
+        assert!(matches!(
+            l.acquire("k", 2, Duration::from_secs(5)),
+            Acquire::Granted { .. }
+        ));
+    }
+
+    #[test]
+    fn expired_leases_are_taken_over_and_disconnects_release() {
+        let l = Leases::default();
+        l.acquire("k", 1, Duration::ZERO);
+        assert!(
+            matches!(
+                l.acquire("k", 2, Duration::from_secs(5)),
+                Acquire::Granted { .. }
+            ),
+            "expired"
+        );
+        l.acquire("j", 2, Duration::from_secs(5));
+        l.release_connection(2);
+        assert!(l.is_empty());
+    }
+
+    #[tokio::test]
+    async fn waiters_wake_on_completion() {
+        let l = Arc::new(Leases::default());
+        l.acquire("k", 1, Duration::from_secs(30));
+        let Acquire::Held { done, .. } = l.acquire("k", 2, Duration::from_secs(30)) else {
+            panic!("held")
+        };
+        let wait = done.notified();
+        tokio::pin!(wait);
+        wait.as_mut().enable();
+        l.complete("k");
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .expect("woken");
+    }
+}

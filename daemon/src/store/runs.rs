@@ -1,0 +1,43 @@
+//! The `runs` tree: per-client "last incremental run" timestamps.
+
+use super::{map_err, Store, StoreError};
+
+pub(super) const TREE: &str = "runs";
+
+impl Store {
+    /// A client's last run, Unix ms.
+    pub fn last_run(&self, client: &str) -> Result<Option<u64>, StoreError> {
+        let v = self
+            .runs
+            .get(client.as_bytes())
+            .map_err(|e| map_err(&self.path, e))?;
+        Ok(v.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Records a client's last run.
+    pub fn set_last_run(&self, client: &str, at_ms: u64) -> Result<(), StoreError> {
+        self.runs
+            .insert(client.as_bytes(), &at_ms.to_be_bytes())
+            .map(drop)
+            .map_err(|e| map_err(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            assert_eq!(s.last_run("genreupdater").unwrap(), None);
+            s.set_last_run("genreupdater", 1_700_000_000_000).unwrap();
+            s.flush().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.last_run("genreupdater").unwrap(), Some(1_700_000_000_000));
+    }
+}
