@@ -9,6 +9,7 @@ pub mod config;
 pub mod connection;
 pub mod hub;
 pub mod ingest;
+pub mod invalidation;
 pub mod library;
 pub mod normalize;
 pub mod server;
@@ -18,16 +19,21 @@ pub mod state;
 pub mod store;
 pub mod watcher;
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::cache::album_year::AlbumYears;
+use crate::cache::api::ApiAnswers;
+use crate::cache::lease::Leases;
 use crate::cache::GenericCache;
 use crate::config::{Config, DEFAULT_RETENTION};
 use crate::hub::Hub;
 use crate::ingest::Library;
+use crate::invalidation::Invalidator;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
 
@@ -50,15 +56,32 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     // told "already running" rather than "database locked".
     let bound = socket::bind(&config.socket)?;
     let store = Store::open(&config.data_dir)?;
-    let kv = Arc::new(GenericCache::restore(config.cache.clone(), store.clone())?);
+    let kv = Arc::new(GenericCache::restore(
+        config.cache.clone(),
+        &config.content,
+        store.clone(),
+    )?);
+    let years = Arc::new(AlbumYears::new(kv.clone()));
+    let api = Arc::new(ApiAnswers::new(kv.clone()));
     let retention = config
         .library
         .as_ref()
         .map_or(DEFAULT_RETENTION, |l| l.retention);
     let hub = Arc::new(Hub::new(store.log_meta()?, retention));
+    let invalidator = Arc::new(Invalidator::new(
+        kv.clone(),
+        years.clone(),
+        api.clone(),
+        hub.clone(),
+        store.clone(),
+    ));
     let (library, ingest) = match &config.library {
         Some(lc) => {
             let (lib, triggers) = Library::open(lc.clone(), store.clone(), hub.clone())?;
+            let inv = invalidator.clone();
+            lib.set_on_commit(Box::new(move |lib, frames| {
+                inv.on_library_events(frames, lib)
+            }));
             let task = tokio::spawn(ingest::run(lib.clone(), triggers, shutdown.clone()));
             (Some(lib), Some(task))
         }
@@ -70,6 +93,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         started_at: Instant::now(),
         store,
         kv: kv.clone(),
+        years,
+        api,
+        leases: Leases::default(),
+        invalidator,
+        next_conn_id: AtomicU64::new(0),
         hub,
         library,
         shutdown: shutdown.clone(),

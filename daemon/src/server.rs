@@ -63,7 +63,8 @@ pub async fn serve(listener: Listener, daemon: Arc<Daemon>) {
 
 async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
     let peer_uid = stream.peer_creds().ok().and_then(|c| c.euid());
-    let conn = Connection::new(&stream, daemon.clone());
+    let conn_id = daemon.new_connection_id();
+    let conn = Connection::new(&stream, daemon.clone(), conn_id);
     if !peer_allowed(peer_uid, own_uid) {
         tracing::warn!(?peer_uid, own_uid, "refused a connection from another user");
         let msg = format!(
@@ -84,6 +85,8 @@ async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
         return;
     };
     conn.serve().await;
+    // Leases die with their holder: waiters take over at once.
+    daemon.leases.release_connection(conn_id);
 }
 
 #[cfg(test)]

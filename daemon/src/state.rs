@@ -1,16 +1,21 @@
 //! The state every connection shares: configuration, store, caches, the
 //! connection semaphore and the shutdown token.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::cache::album_year::AlbumYears;
+use crate::cache::api::ApiAnswers;
+use crate::cache::lease::Leases;
 use crate::cache::GenericCache;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::ingest::Library;
+use crate::invalidation::Invalidator;
 use crate::store::Store;
 
 /// Shared daemon state, behind an `Arc`.
@@ -21,8 +26,18 @@ pub struct Daemon {
     pub started_at: Instant,
     /// The persistent store.
     pub store: Store,
-    /// The generic key/value cache.
+    /// The generic key/value cache (hosting the domain caches' namespaces).
     pub kv: Arc<GenericCache>,
+    /// The album-year cache.
+    pub years: Arc<AlbumYears>,
+    /// The API answer cache.
+    pub api: Arc<ApiAnswers>,
+    /// Single-flight leases.
+    pub leases: Leases,
+    /// The invalidation manager.
+    pub invalidator: Arc<Invalidator>,
+    /// Next connection id.
+    pub next_conn_id: AtomicU64,
     /// Event numbering, log and fan-out.
     pub hub: Arc<Hub>,
     /// The library service, when a library is configured.
@@ -34,6 +49,11 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// A fresh connection id.
+    pub fn new_connection_id(&self) -> u64 {
+        self.next_conn_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// Open connections right now.
     pub fn open_connections(&self) -> u32 {
         let max = self.config.max_connections;

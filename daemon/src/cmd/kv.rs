@@ -1,41 +1,36 @@
 //! Generic-cache requests: `KvGet`, `KvSet`, `KvDelete`, `KvClearNamespace`.
 
-use trackcache_protocol::{ErrorCode, ErrorReply, KvSet, Response};
+use trackcache_protocol::{ErrorReply, KvSet, Response};
 
-use crate::cache::CacheError;
+use super::{cache_error, Ctx};
 use crate::state::Daemon;
-
-fn reply_error(e: CacheError) -> ErrorReply {
-    let code = match &e {
-        CacheError::BadName(_) => ErrorCode::BAD_REQUEST,
-        CacheError::TooLarge(_) => ErrorCode::TOO_LARGE,
-        CacheError::Store(_) => ErrorCode::STORAGE_FULL,
-    };
-    ErrorReply::new(code, e.to_string())
-}
 
 /// `KvGet`.
 pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
     d.kv.get(ns, key)
         .map(Response::KvValue)
-        .map_err(reply_error)
+        .map_err(cache_error)
 }
 
-/// `KvSet`.
-pub fn set(d: &Daemon, set: KvSet) -> Result<Response, ErrorReply> {
-    d.kv.set(set).map(Response::KvStored).map_err(reply_error)
+/// `KvSet`: a set of a key completes any lease on it.
+pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSet) -> Result<Response, ErrorReply> {
+    let lease = format!("k{}\0{}", set.namespace, set.key);
+    let stored = d.kv.set(set).map_err(cache_error)?;
+    ctx.needs_sync |= stored.persistent;
+    d.leases.complete(&lease);
+    Ok(Response::KvStored(stored))
 }
 
 /// `KvDelete`.
-pub fn delete(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
-    d.kv.delete(ns, key)
-        .map(|existed| Response::KvDeleted { existed })
-        .map_err(reply_error)
+pub fn delete(d: &Daemon, ctx: &mut Ctx, ns: &str, key: &str) -> Result<Response, ErrorReply> {
+    let existed = d.kv.delete(ns, key).map_err(cache_error)?;
+    ctx.needs_sync |= d.kv.is_persistent(ns);
+    Ok(Response::KvDeleted { existed })
 }
 
 /// `KvClearNamespace`.
-pub fn clear(d: &Daemon, ns: &str) -> Result<Response, ErrorReply> {
-    d.kv.clear(ns)
-        .map(|removed| Response::KvCleared { removed })
-        .map_err(reply_error)
+pub fn clear(d: &Daemon, ctx: &mut Ctx, ns: &str) -> Result<Response, ErrorReply> {
+    let removed = d.kv.clear(ns).map_err(cache_error)?;
+    ctx.needs_sync |= d.kv.is_persistent(ns);
+    Ok(Response::KvCleared { removed })
 }

@@ -2,30 +2,86 @@
 //! Handlers never touch sockets; they get the shared state and return data.
 
 mod admin;
+mod domain;
 mod kv;
 pub mod library;
+mod runs;
+mod stats;
 
 use trackcache_protocol::{ErrorCode, ErrorReply, Request, Response};
 
+use crate::cache::CacheError;
 use crate::state::Daemon;
 
+/// What a handler knows about the connection it serves, and tells it back.
+#[derive(Debug, Default)]
+pub struct Ctx {
+    /// The connection's id (lease holder identity).
+    pub conn_id: u64,
+    /// Set by handlers that wrote persistent data: the connection syncs the
+    /// store before sending the replies of this batch.
+    pub needs_sync: bool,
+}
+
+/// Maps a cache error to an error reply with a stable code.
+pub fn cache_error(e: CacheError) -> ErrorReply {
+    let code = match &e {
+        CacheError::BadName(_) => ErrorCode::BAD_REQUEST,
+        CacheError::TooLarge(_) => ErrorCode::TOO_LARGE,
+        CacheError::Store(_) => ErrorCode::STORAGE_FULL,
+    };
+    ErrorReply::new(code, e.to_string())
+}
+
 /// Answers one request.
-pub async fn dispatch(daemon: &Daemon, request: Request) -> Result<Response, ErrorReply> {
+pub async fn dispatch(
+    daemon: &Daemon,
+    ctx: &mut Ctx,
+    request: Request,
+) -> Result<Response, ErrorReply> {
     match request {
         Request::Ping => Ok(Response::Pong),
         Request::Status => Ok(admin::status(daemon)),
-        Request::Stats => Ok(Response::Stats(daemon.kv.stats())),
+        Request::Stats => Ok(Response::Stats(stats::report(daemon))),
         Request::Shutdown => Ok(admin::shutdown(daemon)),
         Request::KvGet { namespace, key } => kv::get(daemon, &namespace, &key),
-        Request::KvSet(set) => kv::set(daemon, set),
-        Request::KvDelete { namespace, key } => kv::delete(daemon, &namespace, &key),
-        Request::KvClearNamespace { namespace } => kv::clear(daemon, &namespace),
+        Request::KvSet(set) => kv::set(daemon, ctx, set),
+        Request::KvDelete { namespace, key } => kv::delete(daemon, ctx, &namespace, &key),
+        Request::KvClearNamespace { namespace } => kv::clear(daemon, ctx, &namespace),
         Request::TrackCount => library::count(daemon),
         Request::GetTrack { id } => library::get(daemon, &id),
         Request::ListTracks(q) => library::list(daemon, &q),
         Request::ListAlbums { artist } => library::albums(daemon, artist.as_deref()),
         Request::Changes { since_seq, limit } => library::changes(daemon, since_seq, limit),
         Request::Rescan { wait } => library::rescan(daemon, wait).await,
+        Request::GetAlbumYear {
+            artist,
+            album,
+            min_confidence,
+        } => domain::get_year(daemon, &artist, &album, min_confidence),
+        Request::SetAlbumYear(set) => domain::set_year(daemon, ctx, set),
+        Request::DeleteAlbumYear { artist, album } => {
+            domain::delete_year(daemon, ctx, &artist, &album)
+        }
+        Request::GetApiResult {
+            source,
+            artist,
+            album,
+        } => domain::get_api(daemon, &source, &artist, &album),
+        Request::SetApiResult(set) => domain::set_api(daemon, ctx, set),
+        Request::DeleteApiResult {
+            source,
+            artist,
+            album,
+        } => domain::delete_api(daemon, ctx, &source, &artist, &album),
+        Request::Lookup {
+            key,
+            lease_ms,
+            wait_ms,
+        } => domain::lookup(daemon, ctx, key, lease_ms, wait_ms).await,
+        Request::Invalidate(target) => domain::invalidate(daemon, ctx, &target),
+        Request::GetLastRun { client } => runs::get(daemon, &client),
+        Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
         Request::Subscribe { .. } => Err(ErrorReply::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",

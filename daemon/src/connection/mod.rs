@@ -62,11 +62,14 @@ pub struct Connection<'s> {
     pub(crate) daemon: Arc<Daemon>,
     pub(crate) max_frame_len: u32,
     pub(crate) sub: Option<Subscription>,
+    conn_id: u64,
+    /// A request in the current batch wrote persistent data.
+    needs_sync: bool,
 }
 
 impl<'s> Connection<'s> {
     /// Wraps an accepted stream.
-    pub fn new(stream: &'s Stream, daemon: Arc<Daemon>) -> Self {
+    pub fn new(stream: &'s Stream, daemon: Arc<Daemon>, conn_id: u64) -> Self {
         let max_frame_len = daemon.config.max_frame_len;
         let codec = LengthDelimitedCodec::builder()
             .length_field_length(codec::FRAME_HEADER_LEN)
@@ -80,6 +83,8 @@ impl<'s> Connection<'s> {
             daemon,
             max_frame_len,
             sub: None,
+            conn_id,
+            needs_sync: false,
         }
     }
 
@@ -138,6 +143,17 @@ impl<'s> Connection<'s> {
         if flow == Flow::Close {
             return Flow::Close;
         }
+        if std::mem::take(&mut self.needs_sync) {
+            // Acknowledge persistent writes only once they would survive
+            // kill -9; concurrent connections share the flush (group commit).
+            if let Err(e) = self.daemon.store.sync().await {
+                let msg =
+                    format!("writes of this batch are applied but could not be made durable: {e}");
+                self.fatal(ErrorReply::new(ErrorCode::STORAGE_FULL, msg))
+                    .await;
+                return Flow::Close;
+            }
+        }
         if let Err(e) = self.flush().await {
             tracing::debug!(error = %e, "client went away while we wrote");
             return Flow::Close;
@@ -156,7 +172,12 @@ impl<'s> Connection<'s> {
                 request: Request::Subscribe { since_seq },
             }) => self.subscribe(id, since_seq).await,
             Ok(ClientMessage::Request { id, request }) => {
-                let result = cmd::dispatch(&self.daemon, request).await;
+                let mut ctx = cmd::Ctx {
+                    conn_id: self.conn_id,
+                    needs_sync: false,
+                };
+                let result = cmd::dispatch(&self.daemon, &mut ctx, request).await;
+                self.needs_sync |= ctx.needs_sync;
                 self.queue_reply(id, result);
                 Flow::Continue
             }

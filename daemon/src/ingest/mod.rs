@@ -9,20 +9,22 @@ mod sync;
 mod task;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 use trackcache_protocol::{
-    AlbumSummary, ChangesPage, LibraryErrorInfo, LibraryStatus, SyncProgress, SyncReport, Track,
-    TrackPage, TrackQuery,
+    AlbumSummary, ChangesPage, EventFrame, LibraryErrorInfo, LibraryStatus, SyncProgress,
+    SyncReport, Track, TrackPage, TrackQuery,
 };
 
 pub use task::{run, Trigger};
 
 use crate::config::LibraryConfig;
 use crate::hub::Hub;
-use crate::snapshot::{content_hash, LibraryIndex, TrackFilter};
+use crate::invalidation::rules::LibraryView;
+use crate::invalidation::tags::AlbumPair;
+use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
 use crate::store::{SnapshotMeta, Store, StoreError};
 
 /// Largest page of tracks or events one request returns.
@@ -46,7 +48,12 @@ pub struct Library {
     hub: Arc<Hub>,
     read_bytes: AtomicU64,
     triggers: mpsc::UnboundedSender<Trigger>,
+    on_commit: OnceLock<CommitHook>,
+    lookups: [AtomicU64; 2],
 }
+
+/// Called with the events of every committed re-read (the invalidation manager).
+pub type CommitHook = Box<dyn Fn(&Library, &[EventFrame]) + Send + Sync>;
 
 impl Library {
     /// Loads the persisted snapshot into the index, so that queries are
@@ -86,6 +93,8 @@ impl Library {
             hub,
             read_bytes: AtomicU64::new(0),
             triggers: tx,
+            on_commit: OnceLock::new(),
+            lookups: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         Ok((lib, rx))
     }
@@ -121,10 +130,39 @@ impl Library {
 
     /// One track.
     pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
-        if self.index.read().get(id).is_none() {
-            return Ok(None);
+        let t = if self.index.read().get(id).is_none() {
+            None
+        } else {
+            self.store.get_track(id)?
+        };
+        self.lookups[usize::from(t.is_none())].fetch_add(1, Ordering::Relaxed);
+        Ok(t)
+    }
+
+    /// `GetTrack` answers so far: (found, not found).
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.lookups[0].load(Ordering::Relaxed),
+            self.lookups[1].load(Ordering::Relaxed),
+        )
+    }
+
+    /// Sets the hook run after every committed re-read (once).
+    pub fn set_on_commit(&self, hook: CommitHook) {
+        if self.on_commit.set(hook).is_err() {
+            tracing::error!("the library's commit hook was set twice; keeping the first");
         }
-        self.store.get_track(id)
+    }
+
+    fn after_commit(&self, frames: &[EventFrame]) {
+        if let Some(hook) = self.on_commit.get() {
+            hook(self, frames);
+        }
+    }
+
+    /// Tracks and fingerprint of an album pair now.
+    pub fn album(&self, pair: &AlbumPair) -> AlbumAgg {
+        self.index.read().album(&pair.artist, &pair.album)
     }
 
     /// A page of tracks matching the query, in album order.
@@ -227,5 +265,21 @@ impl Library {
         let mut st = self.status.lock();
         st.progress = None;
         st.last_error = Some(e);
+    }
+}
+
+impl LibraryView for Library {
+    fn pair_has_tracks(&self, pair: &AlbumPair) -> bool {
+        self.album(pair).tracks > 0
+    }
+}
+
+impl crate::invalidation::Library for Library {
+    fn album_fingerprint(&self, pair: &AlbumPair) -> u64 {
+        self.album(pair).fingerprint
+    }
+
+    fn track(&self, id: &str) -> Option<Track> {
+        self.store.get_track(id).ok().flatten()
     }
 }

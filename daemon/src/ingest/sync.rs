@@ -253,6 +253,7 @@ impl Library {
             st.progress = None;
             st.last_sync_ms = Some(clock::now_ms());
         }
+        self.after_commit(&frames);
         let seq = frames.last().map_or(self.hub.current_seq(), |f| f.seq);
         Ok(if fresh {
             SyncOutcome::Imported {

@@ -1,0 +1,75 @@
+//! `Stats`: per-namespace rows for the generic cache, and one row per
+//! content type with invalidations by reason and coalesced lookups.
+
+use trackcache_protocol::{ContentTypeStats, NamespaceStats, StatsReport};
+
+use crate::cache::api::API_TYPES;
+use crate::cache::internal_name;
+use crate::config::types;
+use crate::state::Daemon;
+
+fn row(
+    d: &Daemon,
+    name: &str,
+    strategy: &str,
+    ttl: Option<u64>,
+    s: &NamespaceStats,
+) -> ContentTypeStats {
+    ContentTypeStats {
+        name: name.to_owned(),
+        ttl_secs: ttl,
+        strategy: strategy.to_owned(),
+        entries: s.entries,
+        bytes: s.bytes,
+        max_entries: s.max_entries,
+        max_bytes: s.max_bytes,
+        hits: s.hits + s.negative_hits,
+        misses: s.misses,
+        expirations: s.expirations,
+        evictions: s.evictions,
+        invalidations: d.invalidator.counts(name),
+        coalesced: d.leases.coalesced(name),
+    }
+}
+
+/// The whole report.
+pub fn report(d: &Daemon) -> StatsReport {
+    let mut report = d.kv.stats();
+    let mut rows = Vec::new();
+    let (tracks, (found, missing)) = d
+        .library
+        .as_ref()
+        .map_or((0, (0, 0)), |l| (l.track_count(), l.lookups()));
+    rows.push(ContentTypeStats {
+        name: types::TRACK_METADATA.into(),
+        strategy: "event-driven".into(),
+        entries: tracks,
+        hits: found,
+        misses: missing,
+        ..ContentTypeStats::default()
+    });
+    for ct in [types::ALBUM_YEAR].into_iter().chain(API_TYPES) {
+        let Some(p) = d.config.content.get(ct) else {
+            continue;
+        };
+        let s = d.kv.namespace_stats(&internal_name(ct));
+        let ttl = p.policy.ttl.map(|t| t.as_secs());
+        rows.push(row(d, ct, p.strategy.name(), ttl, &s));
+    }
+    let mut generic = NamespaceStats::default();
+    for n in &report.namespaces {
+        generic.entries += n.entries;
+        generic.bytes += n.bytes;
+        generic.max_entries += n.max_entries;
+        generic.max_bytes += n.max_bytes;
+        generic.hits += n.hits;
+        generic.negative_hits += n.negative_hits;
+        generic.misses += n.misses;
+        generic.expirations += n.expirations;
+        generic.evictions += n.evictions;
+    }
+    let ttl = d.config.cache.default.ttl.map(|t| t.as_secs());
+    rows.push(row(d, types::GENERIC, "time-based", ttl, &generic));
+    report.content_types = rows;
+    report
+}

@@ -1,0 +1,262 @@
+//! The invalidation manager. Library events go through the rules table
+//! (`rules`), the planned drops are carried out on the caches, every dropped
+//! entry is counted by content type and reason, and each group is logged
+//! and pushed as an `EntriesInvalidated` event. One failing rule is logged
+//! and does not stop the others.
+
+pub mod rules;
+pub mod tags;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use trackcache_protocol::{Event, EventFrame, InvalidateTarget};
+
+use crate::cache::album_year::AlbumYears;
+use crate::cache::api::{ApiAnswers, API_TYPES};
+use crate::cache::{internal_name, GenericCache};
+use crate::config::types;
+use crate::hub::Hub;
+use crate::store::{Store, SyncBatch};
+use rules::{plan, Action, ApiScope, LibraryView, Reason};
+use tags::{pairs_of, tags_of, AlbumPair, SEP};
+
+/// What the invalidator needs from the library: the rules' view plus album fingerprints.
+pub trait Library: LibraryView {
+    /// The album fingerprint of a pair now (0 when no track has it).
+    fn album_fingerprint(&self, pair: &AlbumPair) -> u64;
+    /// The track with this id, if any.
+    fn track(&self, id: &str) -> Option<trackcache_protocol::Track>;
+}
+
+/// Dropped keys, grouped by (content type, reason).
+#[derive(Default)]
+struct Drops(BTreeMap<(&'static str, Reason), Vec<String>>);
+
+impl Drops {
+    fn add(&mut self, ct: &'static str, reason: Reason, key: &str) {
+        self.0
+            .entry((ct, reason))
+            .or_default()
+            .push(key.replace(SEP, "|"));
+    }
+
+    fn total(&self) -> u64 {
+        self.0.values().map(|v| v.len() as u64).sum()
+    }
+}
+
+/// The invalidation manager.
+pub struct Invalidator {
+    kv: Arc<GenericCache>,
+    years: Arc<AlbumYears>,
+    api: Arc<ApiAnswers>,
+    hub: Arc<Hub>,
+    store: Store,
+    counts: Mutex<BTreeMap<(&'static str, Reason), u64>>,
+}
+
+impl Invalidator {
+    /// A manager over the caches; events go through `hub` into `store`.
+    pub fn new(
+        kv: Arc<GenericCache>,
+        years: Arc<AlbumYears>,
+        api: Arc<ApiAnswers>,
+        hub: Arc<Hub>,
+        store: Store,
+    ) -> Self {
+        Self {
+            kv,
+            years,
+            api,
+            hub,
+            store,
+            counts: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Applies the rules to committed library events.
+    pub fn on_library_events(&self, frames: &[EventFrame], lib: &dyn Library) {
+        let mut drops = Drops::default();
+        for f in frames {
+            for (action, reason) in plan(&f.event, lib) {
+                self.execute(&action, reason, lib, &mut drops);
+            }
+        }
+        self.finish(drops);
+    }
+
+    /// `Invalidate`: drops what the target names; returns how many entries.
+    pub fn manual(
+        &self,
+        target: &InvalidateTarget,
+        lib: Option<&dyn Library>,
+    ) -> Result<u64, String> {
+        let mut drops = Drops::default();
+        let r = Reason::Manual;
+        match target {
+            InvalidateTarget::Track { id } => {
+                let track = lib.and_then(|l| l.track(id));
+                for p in track.as_ref().map(pairs_of).unwrap_or_default() {
+                    self.drop_pair(&p, ApiScope::All, r, &mut drops);
+                }
+                let tags = track
+                    .as_ref()
+                    .map(tags_of)
+                    .unwrap_or_else(|| vec![format!("track:{}", id.trim())]);
+                for t in tags {
+                    self.drop_tag(&t, r, &mut drops);
+                }
+            }
+            InvalidateTarget::Album { artist, album } => {
+                let p =
+                    AlbumPair::new(artist, album).ok_or("artist and album must not be blank")?;
+                self.drop_pair(&p, ApiScope::All, r, &mut drops);
+                self.drop_tag(&format!("album:{}|{}", p.artist, p.album), r, &mut drops);
+            }
+            InvalidateTarget::Artist { name } => {
+                let tag = tags::normalize_tag(&format!("artist:{name}"))?;
+                for k in self.years.invalidate_artist(name) {
+                    drops.add(types::ALBUM_YEAR, r, &k);
+                }
+                for (ct, k) in self.api.invalidate_artist(name) {
+                    drops.add(ct, r, &k);
+                }
+                self.drop_tag(&tag, r, &mut drops);
+            }
+            InvalidateTarget::ContentType { name } => self.drop_type(name, &mut drops)?,
+            InvalidateTarget::All => {
+                for ct in [
+                    types::ALBUM_YEAR,
+                    types::SUCCESSFUL_API,
+                    types::NEGATIVE,
+                    types::FAILED_API,
+                    types::GENERIC,
+                ] {
+                    self.drop_type(ct, &mut drops)?;
+                }
+            }
+        }
+        let n = drops.total();
+        self.finish(drops);
+        Ok(n)
+    }
+
+    fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), String> {
+        let r = Reason::Manual;
+        let internal = [types::ALBUM_YEAR]
+            .into_iter()
+            .chain(API_TYPES)
+            .find(|t| *t == name);
+        if let Some(ct) = internal {
+            for k in self
+                .kv
+                .invalidate_namespace(&internal_name(ct))
+                .map_err(|e| e.to_string())?
+            {
+                drops.add(ct, r, &k);
+            }
+            return Ok(());
+        }
+        match name {
+            types::GENERIC => {
+                for ns in self.kv.client_namespaces() {
+                    for k in self.kv.invalidate_namespace(&ns).map_err(|e| e.to_string())? {
+                        drops.add(types::GENERIC, r, &format!("{ns}/{k}"));
+                    }
+                }
+                Ok(())
+            }
+            types::TRACK_METADATA => Err("track_metadata is the library snapshot, not a cache; use `trackcache rescan`".into()),
+            other => Err(format!(
+                "unknown content type {other:?}: use album_year, successful_api_metadata, negative_result, \
+                 failed_api_lookup or generic"
+            )),
+        }
+    }
+
+    fn execute(&self, action: &Action, reason: Reason, lib: &dyn Library, drops: &mut Drops) {
+        match action {
+            Action::AlbumYear(p) => {
+                for k in self.years.invalidate(p, None) {
+                    drops.add(types::ALBUM_YEAR, reason, &k);
+                }
+            }
+            Action::AlbumYearUnlessYear(p, year) => {
+                for k in self.years.invalidate(p, Some(*year)) {
+                    drops.add(types::ALBUM_YEAR, reason, &k);
+                }
+            }
+            Action::Api(p, scope) => {
+                for (ct, k) in self.api.invalidate(p, *scope) {
+                    drops.add(ct, reason, &k);
+                }
+            }
+            Action::Tag(t) => self.drop_tag(t, reason, drops),
+            Action::StaleFingerprints => {
+                for k in self.years.invalidate_stale(|p| lib.album_fingerprint(p)) {
+                    drops.add(types::ALBUM_YEAR, reason, &k);
+                }
+            }
+        }
+    }
+
+    fn drop_pair(&self, p: &AlbumPair, scope: ApiScope, reason: Reason, drops: &mut Drops) {
+        for k in self.years.invalidate(p, None) {
+            drops.add(types::ALBUM_YEAR, reason, &k);
+        }
+        for (ct, k) in self.api.invalidate(p, scope) {
+            drops.add(ct, reason, &k);
+        }
+    }
+
+    fn drop_tag(&self, tag: &str, reason: Reason, drops: &mut Drops) {
+        for (ns, k) in self.kv.invalidate_tag(tag) {
+            drops.add(types::GENERIC, reason, &format!("{ns}/{k}"));
+        }
+    }
+
+    /// Counts the drops and logs one event per (content type, reason).
+    fn finish(&self, drops: Drops) {
+        if drops.0.is_empty() {
+            return;
+        }
+        let mut events = Vec::new();
+        {
+            let mut counts = self.counts.lock();
+            for ((ct, reason), keys) in drops.0 {
+                *counts.entry((ct, reason)).or_default() += keys.len() as u64;
+                tracing::info!(
+                    content_type = ct,
+                    reason = reason.name(),
+                    dropped = keys.len(),
+                    "entries invalidated"
+                );
+                events.push(Event::EntriesInvalidated {
+                    content_type: ct.to_owned(),
+                    keys,
+                    reason: reason.name().to_owned(),
+                });
+            }
+        }
+        let store = self.store.clone();
+        if let Err(e) = self
+            .hub
+            .append(events, SyncBatch::default(), |b| store.commit_sync(b))
+        {
+            // The entries are gone either way; only the notice could not be logged.
+            tracing::warn!(error = %e, "could not log EntriesInvalidated events");
+        }
+    }
+
+    /// Invalidations of a content type, by reason.
+    pub fn counts(&self, ct: &str) -> Vec<(String, u64)> {
+        let counts = self.counts.lock();
+        counts
+            .iter()
+            .filter(|((c, _), _)| *c == ct)
+            .map(|((_, r), n)| (r.name().to_owned(), *n))
+            .collect()
+    }
+}
