@@ -10,6 +10,7 @@
 
 pub mod cli;
 mod client;
+mod domain;
 mod error;
 mod library;
 mod methods;

@@ -1,6 +1,7 @@
 //! `trackcache`: the command-line client. Exit codes: 0 success, 1 not found
 //! (a miss), 2 any error.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,10 +16,9 @@ fn main() -> ExitCode {
         Err(e) => {
             if args.json {
                 let code = e.reply().map_or("client", |r| r.code.name());
-                println!(
-                    "{}",
-                    serde_json::json!({"error": {"code": code, "message": e.to_string()}})
-                );
+                let v = serde_json::json!({"error": {"code": code, "message": e.to_string()}});
+                // stdout may be gone already (a closed pipe); stderr still says it.
+                let _ = writeln!(std::io::stdout(), "{v}");
             }
             eprintln!("trackcache: {e}");
             ExitCode::from(2)

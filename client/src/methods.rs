@@ -93,6 +93,7 @@ impl Client {
             value: value.to_vec(),
             ttl_ms: ttl.into().to_wire(),
             negative: false,
+            tags: Vec::new(),
         })
     }
 
@@ -109,6 +110,7 @@ impl Client {
             value: Vec::new(),
             ttl_ms: ttl.into().to_wire(),
             negative: true,
+            tags: Vec::new(),
         })
     }
 

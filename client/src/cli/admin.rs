@@ -135,7 +135,7 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// `trackcache stats`.
+/// `trackcache stats`: one table per content type, then the generic namespaces.
 pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.stats()?;
     if p.json {
@@ -152,13 +152,70 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
                 })
             })
             .collect();
-        p.json(&json!({ "namespaces": rows }));
+        let types: Vec<_> = s
+            .content_types
+            .iter()
+            .map(|t| {
+                let inv: serde_json::Map<String, serde_json::Value> =
+                    t.invalidations.iter().map(|(r, n)| (r.clone(), (*n).into())).collect();
+                json!({
+                    "name": t.name, "ttl_secs": t.ttl_secs, "strategy": t.strategy,
+                    "entries": t.entries, "bytes": t.bytes, "max_entries": t.max_entries,
+                    "max_bytes": t.max_bytes, "hits": t.hits, "misses": t.misses,
+                    "hit_rate": t.hit_rate(), "expirations": t.expirations, "evictions": t.evictions,
+                    "invalidations": inv, "coalesced": t.coalesced,
+                })
+            })
+            .collect();
+        p.json(&json!({ "content_types": types, "namespaces": rows }));
         return Ok(Outcome::Done);
     }
+    let rows = s
+        .content_types
+        .iter()
+        .map(|t| {
+            let inv = if t.invalidations.is_empty() {
+                "0".to_owned()
+            } else {
+                t.invalidations
+                    .iter()
+                    .map(|(r, n)| format!("{n} {r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            vec![
+                t.name.clone(),
+                t.ttl_secs.map_or("none".into(), |s| duration_ms(s * 1000)),
+                t.entries.to_string(),
+                t.hits.to_string(),
+                t.misses.to_string(),
+                percent(t.hit_rate()),
+                t.expirations.to_string(),
+                t.evictions.to_string(),
+                inv,
+                t.coalesced.to_string(),
+            ]
+        })
+        .collect();
+    p.table(
+        &[
+            "content type",
+            "ttl",
+            "entries",
+            "hits",
+            "misses",
+            "hit rate",
+            "expired",
+            "evicted",
+            "invalidated",
+            "coalesced",
+        ],
+        rows,
+    );
     if s.namespaces.is_empty() {
-        p.line("no namespaces yet");
         return Ok(Outcome::Done);
     }
+    p.line("");
     let rows = s
         .namespaces
         .iter()

@@ -38,6 +38,10 @@ pub enum KvCommand {
         /// Read the value's bytes from standard input.
         #[arg(long, conflicts_with = "value")]
         stdin: bool,
+        /// Dependency tag (repeatable): `artist:NAME`, `album:ARTIST|ALBUM` or
+        /// `track:ID`; a library change touching it drops the entry.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
     },
     /// Delete a key.
     Del {
@@ -64,6 +68,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
             ttl,
             negative,
             stdin,
+            tags,
         } => {
             let value = match (value, stdin) {
                 (Some(v), _) => v.clone().into_bytes(),
@@ -88,6 +93,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
                 value,
                 ttl_ms,
                 negative: *negative,
+                tags: tags.clone(),
             })?;
             if p.json {
                 p.json(&json!({

@@ -3,6 +3,8 @@
 //! 2 any error.
 
 mod admin;
+mod cache_ops;
+mod domain;
 mod events;
 mod kv;
 mod library;
@@ -68,6 +70,30 @@ pub enum Command {
         #[arg(long)]
         since: Option<u64>,
     },
+    /// The album-year cache.
+    #[command(subcommand, name = "album-year")]
+    AlbumYear(domain::AlbumYearCommand),
+    /// The API answer cache.
+    #[command(subcommand)]
+    Api(domain::ApiCommand),
+    /// Get a value, or the lease to fetch it (single flight; exit 1 = you hold the lease).
+    Lookup {
+        /// What to look up.
+        #[command(subcommand)]
+        target: cache_ops::LookupTarget,
+        /// Seconds a granted lease lasts.
+        #[arg(long, global = true, default_value_t = 30.0)]
+        lease: f64,
+        /// Seconds to wait for another caller's lease.
+        #[arg(long, global = true, default_value_t = 30.0)]
+        wait: f64,
+    },
+    /// Drop cache entries now.
+    #[command(subcommand)]
+    Invalidate(cache_ops::InvalidateCommand),
+    /// Per-client "last incremental run" timestamps.
+    #[command(subcommand, name = "last-run")]
+    LastRun(cache_ops::LastRunCommand),
     /// Re-read the library now.
     Rescan {
         /// Wait until the re-read has finished and print its outcome.
@@ -131,5 +157,14 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Changes { since } => library::changes(&mut client, &p, *since),
         Command::Watch { since } => library::watch(&mut client, &p, *since),
         Command::Rescan { wait } => library::rescan(&mut client, &p, args, *wait),
+        Command::AlbumYear(cmd) => domain::album_year(&mut client, &p, cmd),
+        Command::Api(cmd) => domain::api(&mut client, &p, cmd),
+        Command::Lookup {
+            target,
+            lease,
+            wait,
+        } => cache_ops::lookup(&mut client, &p, target, *lease, *wait),
+        Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
+        Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
     }
 }

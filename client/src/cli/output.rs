@@ -20,20 +20,19 @@ impl Printer {
 
     /// Prints one JSON object on its own line.
     pub fn json(&self, v: &Value) {
-        println!("{v}");
+        emit(format!("{v}\n").as_bytes());
     }
 
     /// Prints a line of text.
     pub fn line(&self, s: impl AsRef<str>) {
-        println!("{}", s.as_ref());
+        emit(format!("{}\n", s.as_ref()).as_bytes());
     }
 
     /// Writes raw bytes (a cache value) to stdout.
     pub fn raw(&self, bytes: &[u8]) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(bytes);
+        emit(bytes);
         if !bytes.ends_with(b"\n") {
-            let _ = out.write_all(b"\n");
+            emit(b"\n");
         }
     }
 
@@ -44,7 +43,7 @@ impl Printer {
         for (k, v) in rows {
             t.add_row(vec![Cell::new(format!("{k}:")), Cell::new(v)]);
         }
-        println!("{}", trim_lines(&t.to_string()));
+        emit(format!("{}\n", trim_lines(&t.to_string())).as_bytes());
     }
 
     /// Prints a table with a header; columns whose cells all look like
@@ -67,7 +66,21 @@ impl Printer {
                 col.set_cell_alignment(CellAlignment::Right);
             }
         }
-        println!("{}", trim_lines(&t.to_string()));
+        emit(format!("{}\n", trim_lines(&t.to_string())).as_bytes());
+    }
+}
+
+/// Writes to stdout and flushes (so `watch` lines reach a pipe at once).
+/// When the reader has gone away (`trackcache watch | head`), there is
+/// nobody left to tell anything: stop quietly, as Unix tools do.
+fn emit(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("trackcache: cannot write to standard output: {e}");
+        std::process::exit(2);
     }
 }
 
