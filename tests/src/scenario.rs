@@ -136,6 +136,27 @@ impl EventStream {
         Self { child, lines: rx }
     }
 
+    /// Events up to and including the first one `done` accepts, bounded by a deadline.
+    pub fn until(&self, mut done: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        loop {
+            let left = DEADLINE.checked_sub(start.elapsed()).unwrap_or_default();
+            match self.lines.recv_timeout(left) {
+                Ok(v) => {
+                    let stop = done(&v);
+                    got.push(v);
+                    if stop {
+                        return got;
+                    }
+                }
+                Err(e) => {
+                    panic!("the awaited event did not come within {DEADLINE:?} ({e}); got {got:#?}")
+                }
+            }
+        }
+    }
+
     /// Events up to and including the next `library_synced`, bounded by a deadline.
     pub fn until_synced(&self) -> Vec<Value> {
         let start = Instant::now();

@@ -259,6 +259,7 @@ fn pipelined_requests_are_answered_by_id() {
                 value: vec![b'v'; 200],
                 ttl_ms: None,
                 negative: false,
+                tags: Vec::new(),
             },
         ));
         reqs.push(trackcache_protocol::Request::KvGet {
