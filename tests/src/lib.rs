@@ -3,6 +3,7 @@
 //! socket and data dir and drives it with the real client library and CLI;
 //! `generator` writes synthetic libraries with every quirk of real exports.
 
+pub mod bench;
 pub mod generator;
 pub mod harness;
 pub mod raw;
