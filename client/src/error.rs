@@ -1,5 +1,5 @@
-//! What can go wrong when talking to the daemon, worded for the person who
-//! has to fix it.
+//! What can go wrong when talking to the daemon (or reading files to send
+//! it), worded for the person who has to fix it.
 
 use std::path::PathBuf;
 
@@ -39,6 +39,9 @@ pub enum ClientError {
     /// The daemon sent something that makes no sense here.
     #[error("unexpected message from the daemon: {0}")]
     Unexpected(String),
+    /// Files to import could not be read (before anything was sent).
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
 }
 
 impl ClientError {

@@ -1,6 +1,7 @@
 //! Client library for `trackcached`: a blocking `Client` with one typed
 //! method per request, pipelining, and pushed-event buffering. The
-//! `trackcache` command-line tool is built on it.
+//! `trackcache` command-line tool is built on it. [`import`] reads other
+//! tools' caches (GenreUpdater's) into requests.
 //!
 //! ```no_run
 //! let mut c = trackcache_client::Client::connect(trackcache_client::default_socket())?;
@@ -12,6 +13,7 @@ pub mod cli;
 mod client;
 mod domain;
 mod error;
+pub mod import;
 mod library;
 mod methods;
 
