@@ -6,6 +6,7 @@ mod admin;
 mod cache_ops;
 mod domain;
 mod events;
+mod import;
 mod kv;
 mod library;
 pub mod output;
@@ -102,6 +103,9 @@ pub enum Command {
     },
     /// Ask the daemon to shut down gracefully.
     Shutdown,
+    /// Import another tool's caches (album years, API answers).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 /// How a successful command ended.
@@ -145,7 +149,12 @@ impl Args {
 /// Runs the parsed command.
 pub fn run(args: &Args) -> Result<Outcome, ClientError> {
     let p = Printer::new(args.json);
-    let mut client = args.connect()?;
+    let mut client = match &args.command {
+        // An import reads its files before it needs the daemon, and with
+        // --dry-run never needs it: it connects itself, if at all.
+        Command::Import(cmd) => return import::run(&p, cmd, || args.connect()),
+        _ => args.connect()?,
+    };
     match &args.command {
         Command::Ping => admin::ping(&mut client, &p),
         Command::Status => admin::status(&mut client, &p),
@@ -166,5 +175,6 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         } => cache_ops::lookup(&mut client, &p, target, *lease, *wait),
         Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
         Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
+        Command::Import(_) => unreachable!("import returned before connecting"),
     }
 }

@@ -128,7 +128,11 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// A CSV file is not valid CSV.
-    #[error("{} is not valid CSV: {message} (line {line}); fix or remove the file", path.display())]
+    #[error(
+        "{} is not valid CSV: {message} (line {line}); \
+         fix it, or move it aside to import the other file alone",
+        path.display()
+    )]
     Csv {
         /// The file.
         path: PathBuf,
@@ -152,7 +156,8 @@ pub enum ImportError {
     },
     /// A JSON file is not valid JSON.
     #[error(
-        "{} is not valid JSON: {message} at line {line}, column {column}; fix or remove the file",
+        "{} is not valid JSON: {message} at line {line}, column {column}; \
+         fix it, or move it aside to import the other file alone",
         path.display()
     )]
     Json {
