@@ -114,7 +114,12 @@ fn import_sends_everything_and_reports_refusals_as_skips() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("fake.sock");
     let listener = UnixListener::bind(&socket).unwrap();
-    let server = std::thread::spawn(move || serve(listener.accept().unwrap().0));
+    // Two imports, one connection each; the stand-in forgets between them.
+    let server = std::thread::spawn(move || {
+        let first = serve(listener.accept().unwrap().0);
+        serve(listener.accept().unwrap().0);
+        first
+    });
 
     let secs = |ms: u64| format!("{:.6}", ms as f64 / 1000.0);
     let (recent, old) = (secs(now_ms() - DAY_MS), secs(now_ms() - 40 * DAY_MS));
@@ -136,15 +141,33 @@ fn import_sends_everything_and_reports_refusals_as_skips() {
     );
     std::fs::write(dir.path().join("cache.json"), json).unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_trackcache"))
-        .arg("--socket")
-        .arg(&socket)
-        .args(["--json", "import", "genreupdater"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let import = |json: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackcache"));
+        cmd.arg("--socket").arg(&socket);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd
+            .args(["import", "genreupdater"])
+            .arg(dir.path())
+            .output();
+        let out = out.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        out
+    };
+    let out = import(true);
+    let human = import(false);
     assert_eq!(server.join().unwrap(), 1202 + 3, "every entry sent once");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("imported 1200 album years and 2 API answers; skipped 3"),
+        "{text}"
+    );
+    assert!(text.contains("album_years.csv: 1202 rows"), "{text}");
+    assert!(
+        text.contains("e.g. album_years.csv line 1202: \"Old\" / \"Album\""),
+        "{text}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["dry_run"], false);
     assert_eq!(v["imported"]["album_years"], 1200);

@@ -19,6 +19,11 @@ use crate::{Client, ClientError};
 /// never blocks writing them while we are still writing requests.
 pub const CHUNK: usize = 500;
 
+/// Skip reasons listed in the human report. Daemon refusals are grouped by
+/// their message, which may name the entry; past this many groups the rest
+/// are summed in one line (`--json` lists them all).
+const REASONS_SHOWN: usize = 20;
+
 /// Importers.
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
@@ -156,11 +161,19 @@ fn print_human(p: &Printer, dir: &Path, files: &[SourceFile], r: &Report, dry_ru
             r.skipped.len()
         ));
     }
-    for g in r.reasons() {
+    let groups = r.reasons();
+    for g in groups.iter().take(REASONS_SHOWN) {
         p.line(format!("  {:>6}  {}", g.count, g.reason));
         for e in &g.examples {
             p.line(format!("          e.g. {e}"));
         }
+    }
+    if let Some(rest) = groups.get(REASONS_SHOWN..).filter(|rest| !rest.is_empty()) {
+        let n: usize = rest.iter().map(|g| g.count).sum();
+        p.line(format!(
+            "  {n:>6}  for {} other reasons (--json lists them all)",
+            rest.len()
+        ));
     }
 }
 

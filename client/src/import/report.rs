@@ -2,6 +2,8 @@
 //! refused by the daemon), and the skips grouped by reason for printing.
 //! Interpreting the daemon's replies is pure, so it is tested here without one.
 
+use std::collections::HashMap;
+
 use trackcache_protocol::{ErrorReply, Response, SetAlbumYear, SetApiResult};
 
 use super::fields::describe;
@@ -95,19 +97,18 @@ impl Report {
     /// first met), each with its first few entries.
     pub fn reasons(&self) -> Vec<ReasonGroup> {
         let mut groups: Vec<ReasonGroup> = Vec::new();
+        // Indexed by reason: an import can skip tens of thousands of entries.
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for s in &self.skipped {
-            let group = match groups.iter().position(|g| g.reason == s.reason) {
-                Some(i) => &mut groups[i],
-                None => {
-                    groups.push(ReasonGroup {
-                        reason: s.reason.clone(),
-                        count: 0,
-                        examples: Vec::new(),
-                    });
-                    let last = groups.len() - 1;
-                    &mut groups[last]
-                }
-            };
+            let i = *index.entry(&s.reason).or_insert_with(|| {
+                groups.push(ReasonGroup {
+                    reason: s.reason.clone(),
+                    count: 0,
+                    examples: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            let group = &mut groups[i];
             group.count += 1;
             if group.examples.len() < EXAMPLES_PER_REASON {
                 group.examples.push(s.example());
