@@ -130,10 +130,12 @@ impl AlbumYears {
             }
             let expires_at_ms = n.expiry_for(None, false, stored_at);
             if expires_at_ms.is_some_and(|t| t <= now) {
-                return Err(CacheError::BadName(format!(
-                    "the entry is already expired: stored at {stored_at} ms with the album_year TTL it \
-                     expired before now; raise [content_types.album_year] ttl_secs to keep older years"
-                )));
+                // One wording for every such entry, so reports can group them.
+                return Err(CacheError::BadName(
+                    "the entry is already expired: its album_year TTL ran out before now (raise \
+                     [content_types.album_year] ttl_secs to keep older years)"
+                        .into(),
+                ));
             }
             let record = Record {
                 artist: req.artist.trim().to_owned(),

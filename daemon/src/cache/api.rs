@@ -125,8 +125,9 @@ impl ApiAnswers {
         self.kv.with_ns(&target, |n| {
             let expires_at_ms = n.expiry_for(None, false, stored_at);
             if expires_at_ms.is_some_and(|t| t <= now) {
+                // One wording per content type, so reports can group them.
                 return Err(CacheError::BadName(format!(
-                    "the entry is already expired: stored at {stored_at} ms, its {} TTL has run out",
+                    "the entry is already expired: its {} TTL ran out before now",
                     content_type(&record.outcome)
                 )));
             }
