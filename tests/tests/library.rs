@@ -333,3 +333,29 @@ fn track_queries_filter_and_page() {
         .cli(&["tracks", "list", "--artist", "No Such Artist"]);
     assert_eq!(none.status.code(), Some(1));
 }
+
+#[test]
+fn a_relative_library_path_is_watched_too() {
+    // notify reports absolute paths; a relative --library once matched none
+    // of them, and changes were only seen by the 30 s poll.
+    let tracks = library(20, 12);
+    let lib = LibraryEnv::new(&tracks, "");
+    let dir = lib.env.dir.path().to_path_buf();
+    let _d = lib.env.start_with(|c| {
+        c.current_dir(&dir)
+            .arg("--library")
+            .arg("music/Library.xml");
+    });
+    lib.wait_tracks(20);
+    let st = lib.library_status();
+    assert!(
+        st["path"].as_str().unwrap().starts_with('/'),
+        "status shows the absolute path: {st}"
+    );
+    let watch = lib.watch(lib.seq());
+    let mut grown = tracks.clone();
+    grown.push(new_track(50));
+    lib.write(&grown, WriteMode::AtomicRename);
+    let events = watch.until_synced();
+    assert_eq!(events[0]["track_id"], new_track(50).id);
+}

@@ -110,12 +110,14 @@ pub struct LibraryOverrides {
     pub command: Option<String>,
 }
 
-/// Expands a leading `~/` to `$HOME/`.
+/// Expands a leading `~/` to `$HOME/` and makes the path absolute, so that
+/// it matches the absolute paths the file watcher reports.
 pub fn expand_home(p: &Path) -> PathBuf {
-    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+    let p = match (p.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => p.to_path_buf(),
-    }
+    };
+    std::path::absolute(&p).unwrap_or(p)
 }
 
 fn ms(v: Option<u64>, default: Duration) -> Duration {
@@ -277,5 +279,11 @@ mod tests {
             );
         }
         assert_eq!(expand_home(Path::new("/abs")), PathBuf::from("/abs"));
+        let rel = expand_home(Path::new("music/L.xml"));
+        assert!(
+            rel.is_absolute() && rel.ends_with("music/L.xml"),
+            "{}",
+            rel.display()
+        );
     }
 }

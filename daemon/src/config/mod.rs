@@ -176,8 +176,8 @@ impl Config {
             .map(Duration::from_millis)
             .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
         Ok(Self {
-            socket: over.socket.or(file.socket).unwrap_or(defaults.socket),
-            data_dir: over.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
+            socket: expand_home(&over.socket.or(file.socket).unwrap_or(defaults.socket)),
+            data_dir: expand_home(&over.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir)),
             max_connections,
             max_frame_len,
             log_level: over
