@@ -241,6 +241,25 @@ impl Library {
         })
     }
 
+    /// Re-reads the library now, on this thread, and returns the outcome
+    /// (for embedding and benchmarks; the daemon's task uses the same path).
+    pub fn sync_now(&self) -> SyncReport {
+        for _ in 0..task::MAX_CHANGING_RETRIES {
+            match self.sync_once() {
+                Ok(sync::Attempt::Done(report)) => return report,
+                Ok(sync::Attempt::Changing) => std::thread::sleep(self.config.settle),
+                Err(info) => return task::failed_report(self, info),
+            }
+        }
+        task::failed_report(
+            self,
+            sync::error_info(
+                "changing",
+                "the library kept changing while it was read".into(),
+            ),
+        )
+    }
+
     /// Queues a re-read; with `wait`, the receiver gets its report.
     pub fn rescan(&self, wait: bool) -> Option<oneshot::Receiver<SyncReport>> {
         let (tx, rx) = if wait {

@@ -15,7 +15,7 @@ use super::Library;
 use crate::watcher::Watcher;
 
 /// Reads that find the file changing under them before giving up for now.
-const MAX_CHANGING_RETRIES: u32 = 20;
+pub(super) const MAX_CHANGING_RETRIES: u32 = 20;
 
 /// A reason to re-read.
 #[derive(Debug)]
@@ -132,7 +132,10 @@ async fn sync_until_stable(lib: &Arc<Library>, shutdown: &CancellationToken) -> 
     failed_report(lib, info)
 }
 
-fn failed_report(lib: &Library, info: trackcache_protocol::LibraryErrorInfo) -> SyncReport {
+pub(super) fn failed_report(
+    lib: &Library,
+    info: trackcache_protocol::LibraryErrorInfo,
+) -> SyncReport {
     let message = info.message.clone();
     lib.record_error(info);
     SyncReport {

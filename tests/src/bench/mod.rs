@@ -5,8 +5,13 @@
 //! measures the bare Unix-socket round trip, the floor under both.
 
 pub mod echo;
+pub mod library;
+pub mod process;
+pub mod refs;
+pub mod report;
 pub mod resp;
 pub mod run;
+pub mod suite;
 pub mod tc;
 
 use std::io;

@@ -89,7 +89,12 @@ fn wire(cfg: &Config) -> Box<dyn Wire + Send> {
 }
 
 async fn connect(cfg: &Config) -> io::Result<UnixStream> {
-    let mut s = UnixStream::connect(&cfg.socket).await?;
+    let mut s = UnixStream::connect(&cfg.socket).await.map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot connect to {}: {e}", cfg.socket.display()),
+        )
+    })?;
     if cfg.target == Target::Trackcache {
         let hello = ClientMessage::Hello(Hello {
             protocol_version: PROTOCOL_VERSION,
