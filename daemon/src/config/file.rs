@@ -23,6 +23,8 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     /// Graceful-shutdown budget in milliseconds.
     pub shutdown_timeout_ms: Option<u64>,
+    /// Bound on the store's in-memory page cache, bytes.
+    pub store_cache_bytes: Option<u64>,
     /// `[cache]` section.
     #[serde(default)]
     pub cache: CacheFile,

@@ -49,6 +49,8 @@ pub struct Config {
     pub library: Option<LibraryConfig>,
     /// Policies of the domain content types.
     pub content: ContentPolicies,
+    /// Bound on the store's page cache, bytes.
+    pub store_cache_bytes: u64,
 }
 
 /// Values from the environment and the command line (clap merges the two).
@@ -188,6 +190,9 @@ impl Config {
             cache: CachePolicies::from_file(&file.cache)?,
             library: library::resolve(&file.library, &over.library)?,
             content: ContentPolicies::from_file(&file.content_types)?,
+            store_cache_bytes: file
+                .store_cache_bytes
+                .unwrap_or(crate::store::DEFAULT_CACHE_BYTES),
         })
     }
 
