@@ -55,7 +55,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     // Claim the socket before opening the store, so that a second daemon is
     // told "already running" rather than "database locked".
     let bound = socket::bind(&config.socket)?;
-    let store = Store::open(&config.data_dir)?;
+    let store = Store::open_with(&config.data_dir, config.store_cache_bytes)?;
     let kv = Arc::new(GenericCache::restore(
         config.cache.clone(),
         &config.content,
@@ -114,6 +114,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     if let Some(task) = ingest {
         // A re-read in progress finishes (it is one atomic commit) before the flush.
         let _ = task.await;
+    }
+    if let Some(lib) = &daemon.library {
+        // A checkpoint makes the next start-up read one value, not every track.
+        if let Err(e) = lib.checkpoint() {
+            tracing::warn!(error = %e, "could not save the index checkpoint; the next start rebuilds it");
+        }
     }
     daemon.store.flush()?;
     tracing::info!("store flushed; bye");

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One track of the music library.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Track {
     /// Identity that stays stable across exports: the Persistent ID where the
     /// library has one (16 upper-case hex digits), else `track-<Track ID>`.

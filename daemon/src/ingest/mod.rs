@@ -63,22 +63,31 @@ impl Library {
         store: Store,
         hub: Arc<Hub>,
     ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Trigger>), StoreError> {
-        let mut index = LibraryIndex::default();
-        let skipped = store.for_each_track(|t, bytes| {
-            let e = index.entry_for(&t, content_hash(bytes));
-            index.insert(&t.id, e);
-        })?;
         let mut snapshot = store.snapshot_meta()?;
-        if skipped > 0 {
-            tracing::warn!(
-                skipped,
-                "stored tracks that do not decode; the next read replaces them"
-            );
-            // Forget the content hash so the next read re-parses and re-adds them.
-            if let Some(m) = snapshot.as_mut() {
-                m.content_hash = 0;
+        let generation = snapshot.as_ref().map_or(0, |m| m.generation);
+        let checkpoint = store
+            .index_checkpoint(generation)?
+            .and_then(|b| LibraryIndex::from_dump(&b));
+        let index = match checkpoint {
+            Some(index) => index,
+            None => {
+                let (index, skipped) = Self::rebuild_index(&store)?;
+                if skipped > 0 {
+                    tracing::warn!(
+                        skipped,
+                        "stored tracks that do not decode; the next read replaces them"
+                    );
+                    // Forget the content hash so the next read re-parses and re-adds them.
+                    if let Some(m) = snapshot.as_mut() {
+                        m.content_hash = 0;
+                    }
+                } else if !index.is_empty() {
+                    // Next start-up reads one blob instead of every track.
+                    store.save_index_checkpoint(generation, &index.dump())?;
+                }
+                index
             }
-        }
+        };
         tracing::info!(tracks = index.len(), "library snapshot loaded");
         let (tx, rx) = mpsc::unbounded_channel();
         let lib = Arc::new(Self {
@@ -97,6 +106,29 @@ impl Library {
             lookups: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         Ok((lib, rx))
+    }
+
+    /// Builds the index from every stored track (when there is no valid checkpoint).
+    fn rebuild_index(store: &Store) -> Result<(LibraryIndex, usize), StoreError> {
+        let mut index = LibraryIndex::default();
+        let skipped = store.for_each_track(|t| {
+            let e = index.entry_for(&t, content_hash(&t));
+            index.insert(&t.id, e);
+        })?;
+        Ok((index, skipped))
+    }
+
+    /// Saves the index checkpoint for the current snapshot generation, so
+    /// the next start-up is fast (called on shutdown).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        let generation = self
+            .status
+            .lock()
+            .snapshot
+            .as_ref()
+            .map_or(0, |m| m.generation);
+        let dump = self.index.read().dump();
+        self.store.save_index_checkpoint(generation, &dump)
     }
 
     fn set_progress(&self, phase: &str, done: u64, total: u64) {

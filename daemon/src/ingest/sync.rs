@@ -211,7 +211,15 @@ impl Library {
             ev.push(synced(added, removed, modified));
             ev
         };
+        let generation = self
+            .status
+            .lock()
+            .snapshot
+            .as_ref()
+            .map_or(0, |m| m.generation)
+            + 1;
         let meta = SnapshotMeta {
+            generation,
             path: self.config.path.display().to_string(),
             format: self.config.format.name().into(),
             mtime_ns: stamp.mtime_ns,
@@ -314,10 +322,8 @@ impl Library {
     fn apply_to_index(&self, diff: &Diff) {
         let mut index = self.index.write();
         for u in &diff.upserts {
-            if let Some(t) = decode_track(&u.encoded.0) {
-                let e = index.entry_for(&t, u.content);
-                index.insert(&u.id, e);
-            }
+            let e = index.intern(&u.staged);
+            index.insert(&u.id, e);
         }
         for id in &diff.removed {
             index.remove(id);

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use trackcache_protocol::Track;
 
 use super::fingerprint::{content_hash, fingerprint};
-use super::index::LibraryIndex;
+use super::index::{LibraryIndex, Staged};
 use crate::store::{encode_track, EncodedTrack};
 
 /// Why a track is written.
@@ -31,8 +31,8 @@ pub struct Upsert {
     pub id: Box<str>,
     /// The encoded track.
     pub encoded: EncodedTrack,
-    /// Its content hash.
-    pub content: u64,
+    /// Its index entry, names not yet interned.
+    pub staged: Staged,
 }
 
 /// The outcome of a diff.
@@ -78,13 +78,13 @@ impl Differ {
         Self::default()
     }
 
-    /// Classifies one parsed track against the snapshot.
+    /// Classifies one parsed track against the snapshot. Only tracks that
+    /// changed are encoded and kept.
     pub fn feed(&mut self, index: &LibraryIndex, track: &Track) {
-        let encoded = encode_track(track);
-        let content = content_hash(&encoded.0);
+        let (fp, content) = (fingerprint(track), content_hash(track));
         let kind = match index.get(&track.id) {
             None => Some(UpsertKind::Added),
-            Some(e) if e.fingerprint != fingerprint(track) => Some(UpsertKind::Modified),
+            Some(e) if e.fingerprint != fp => Some(UpsertKind::Modified),
             Some(e) if e.content != content => Some(UpsertKind::Refreshed),
             Some(_) => None,
         };
@@ -99,8 +99,8 @@ impl Differ {
             self.diff.upserts.push(Upsert {
                 kind,
                 id: track.id.as_str().into(),
-                encoded,
-                content,
+                encoded: encode_track(track),
+                staged: Staged::of(track, fp, content),
             });
         }
     }
@@ -134,8 +134,7 @@ mod tests {
     fn index_of(tracks: &[Track]) -> LibraryIndex {
         let mut ix = LibraryIndex::default();
         for t in tracks {
-            let enc = encode_track(t);
-            let e = ix.entry_for(t, content_hash(&enc.0));
+            let e = ix.entry_for(t, content_hash(t));
             ix.insert(&t.id, e);
         }
         ix

@@ -68,9 +68,13 @@ pub fn fingerprint(t: &Track) -> u64 {
     h.digest()
 }
 
-/// Hash of a track's encoded bytes: any change at all.
-pub fn content_hash(encoded: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(encoded)
+/// Hash of the whole track: any change at all. Computed from the fields
+/// (no encoding), so unchanged tracks cost no allocation when diffed.
+pub fn content_hash(t: &Track) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = Xxh3::new();
+    t.hash(&mut h);
+    h.finish()
 }
 
 /// The fingerprint fields that differ, with old and new values as text.
@@ -152,6 +156,15 @@ mod tests {
         b.album = Some("c".into());
         b.genre = Some(String::new());
         assert_ne!(fingerprint(&a), fingerprint(&b));
+    }
+
+    #[test]
+    fn the_content_hash_sees_every_field() {
+        let a = track();
+        let mut b = a.clone();
+        b.play_count = Some(4);
+        assert_ne!(content_hash(&a), content_hash(&b));
+        assert_eq!(content_hash(&a), content_hash(&a.clone()));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
 use trackcache_protocol::Track;
 
 use super::fingerprint::fingerprint;
@@ -17,6 +18,10 @@ pub type Sym = u32;
 #[derive(Default)]
 pub struct Interner {
     ids: HashMap<Box<str>, Sym>,
+    /// Raw spellings already seen: a library repeats the same artist, album
+    /// and genre strings thousands of times, and normalizing (NFKC) each
+    /// again dominated building the index.
+    raw: HashMap<Box<str>, Sym>,
     names: Vec<(Box<str>, Box<str>)>,
 }
 
@@ -24,16 +29,21 @@ impl Interner {
     /// The symbol of a raw name (blank or missing names are 0).
     pub fn intern(&mut self, raw: Option<&str>) -> Sym {
         let Some(raw) = raw else { return 0 };
-        let norm = normalize(raw);
-        if norm.is_empty() {
-            return 0;
-        }
-        if let Some(&id) = self.ids.get(norm.as_str()) {
+        if let Some(&id) = self.raw.get(raw) {
             return id;
         }
-        self.names.push((norm.clone().into(), raw.trim().into()));
-        let id = self.names.len() as Sym;
-        self.ids.insert(norm.into(), id);
+        let norm = normalize(raw);
+        let id = if norm.is_empty() {
+            0
+        } else if let Some(&id) = self.ids.get(norm.as_str()) {
+            id
+        } else {
+            self.names.push((norm.clone().into(), raw.trim().into()));
+            let id = self.names.len() as Sym;
+            self.ids.insert(norm.into(), id);
+            id
+        };
+        self.raw.insert(raw.into(), id);
         id
     }
 
@@ -47,6 +57,21 @@ impl Interner {
         self.entry(s).map_or("", |(n, _)| n)
     }
 
+    /// Every (normalized, display) pair in symbol order.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.names.iter().map(|(n, d)| (&**n, &**d))
+    }
+
+    /// An interner holding these (normalized, display) pairs as symbols 1..
+    pub fn from_names(names: Vec<(String, String)>) -> Self {
+        let mut i = Self::default();
+        for (n, d) in names {
+            i.names.push((n.clone().into(), d.into()));
+            i.ids.insert(n.into(), i.names.len() as Sym);
+        }
+        i
+    }
+
     /// Display spelling of a symbol ("" for 0).
     pub fn display(&self, s: Sym) -> &str {
         self.entry(s).map_or("", |(_, d)| d)
@@ -58,7 +83,7 @@ impl Interner {
 }
 
 /// What the index keeps per track.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexEntry {
     /// Hash of the cache-relevant fields.
     pub fingerprint: u64,
@@ -138,14 +163,49 @@ pub struct LibraryIndex {
     albums: HashMap<(Sym, Sym), AlbumAgg>,
 }
 
+/// An index entry whose names are not interned yet: the differ builds it
+/// while only reading the index; the commit interns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staged {
+    /// Hash of the cache-relevant fields.
+    pub fingerprint: u64,
+    /// Hash of the whole track.
+    pub content: u64,
+    names: [Option<Box<str>>; 4],
+    year: Option<i32>,
+    disc: u16,
+    number: u16,
+}
+
+impl Staged {
+    /// The staged entry of a track with its two hashes.
+    pub fn of(t: &Track, fingerprint: u64, content: u64) -> Self {
+        let num = |n: Option<u32>| n.map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX));
+        Self {
+            fingerprint,
+            content,
+            names: [&t.artist, &t.album_artist, &t.album, &t.genre]
+                .map(|n| n.as_deref().map(Into::into)),
+            year: t.year,
+            disc: num(t.disc_number),
+            number: num(t.track_number),
+        }
+    }
+}
+
 impl LibraryIndex {
     /// Builds the index entry of a track (interning its names).
     pub fn entry_for(&mut self, t: &Track, content: u64) -> IndexEntry {
-        let artist = self.names.intern(t.artist.as_deref());
-        let album_artist = self.names.intern(t.album_artist.as_deref());
+        self.intern(&Staged::of(t, fingerprint(t), content))
+    }
+
+    /// Interns a staged entry's names.
+    pub fn intern(&mut self, s: &Staged) -> IndexEntry {
+        let [artist, album_artist, album, genre] =
+            s.names.each_ref().map(|n| self.names.intern(n.as_deref()));
         IndexEntry {
-            fingerprint: fingerprint(t),
-            content,
+            fingerprint: s.fingerprint,
+            content: s.content,
             artist,
             album_artist,
             owner: if album_artist != 0 {
@@ -153,15 +213,11 @@ impl LibraryIndex {
             } else {
                 artist
             },
-            album: self.names.intern(t.album.as_deref()),
-            genre: self.names.intern(t.genre.as_deref()),
-            year: t.year,
-            disc: t
-                .disc_number
-                .map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX)),
-            number: t
-                .track_number
-                .map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX)),
+            album,
+            genre,
+            year: s.year,
+            disc: s.disc,
+            number: s.number,
         }
     }
 
@@ -227,6 +283,19 @@ impl LibraryIndex {
     /// Whether the library is empty.
     pub fn is_empty(&self) -> bool {
         self.tracks.is_empty()
+    }
+
+    /// An empty index over existing names.
+    pub fn with_names(names: Interner) -> Self {
+        Self {
+            names,
+            ..Self::default()
+        }
+    }
+
+    /// Every (id, entry).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &IndexEntry)> {
+        self.tracks.iter().map(|(k, e)| (&**k, e))
     }
 
     /// Every track id.

@@ -1,9 +1,13 @@
-//! The `library` tree: the snapshot's tracks, the event log and the
-//! snapshot's meta record, under key prefixes of one tree so that one sync
-//! (tracks + events + meta) is a single atomic sled batch.
+//! The `library` tree: the snapshot's tracks (in buckets, see `tracks`),
+//! the event log, the snapshot's meta record and the index checkpoint,
+//! under key prefixes of one tree so that one sync (tracks + events + meta)
+//! is a single atomic sled batch.
 //!
-//! Keys: `t` + track id; `e` + seq (u64 big-endian, so keys sort by seq);
-//! `m` + "snapshot". Values: a layout byte (1) then postcard.
+//! Keys: `b` + bucket (u32 BE); `e` + seq (u64 BE, so keys sort by seq);
+//! `msnapshot`, `mlog`, `mindex`. Values: a layout byte (1) then postcard.
+//! Schema 1 kept one `t` + id key per track; opening such a data dir drops
+//! them and the meta, so the library is imported again (the store is
+//! rebuildable from the library).
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use trackcache_protocol::{Event, EventFrame, Track};
@@ -14,6 +18,7 @@ pub(super) const TREE: &str = "library";
 const LAYOUT_V1: u8 = 1;
 const META_KEY: &[u8] = b"msnapshot";
 const LOG_KEY: &[u8] = b"mlog";
+const INDEX_KEY: &[u8] = b"mindex";
 
 /// A track encoded for the store (layout byte + postcard).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +41,9 @@ pub struct SnapshotMeta {
     pub tracks: u64,
     /// When the last successful sync finished, Unix ms.
     pub last_sync_ms: u64,
+    /// Incremented by every commit that changes tracks; an index checkpoint
+    /// is valid only for the generation it was taken at.
+    pub generation: u64,
 }
 
 /// Position of the event log.
@@ -90,13 +98,6 @@ pub fn decode_track(bytes: &[u8]) -> Option<Track> {
     decode(bytes)
 }
 
-fn track_key(id: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + id.len());
-    k.push(b't');
-    k.extend_from_slice(id.as_bytes());
-    k
-}
-
 fn event_key(seq: u64) -> [u8; 9] {
     let mut k = [b'e'; 9];
     k[1..].copy_from_slice(&seq.to_be_bytes());
@@ -137,38 +138,10 @@ impl Store {
         }
     }
 
-    /// Calls `f` with every stored track and its encoded bytes; returns how
-    /// many records did not decode (skipped; the next sync re-adds them).
-    pub fn for_each_track(&self, mut f: impl FnMut(Track, &[u8])) -> Result<usize, StoreError> {
-        let mut skipped = 0;
-        for item in self.library.scan_prefix(b"t") {
-            let (_, v) = item.map_err(|e| map_err(&self.path, e))?;
-            match decode_track(&v) {
-                Some(t) => f(t, &v),
-                None => skipped += 1,
-            }
-        }
-        Ok(skipped)
-    }
-
-    /// One stored track.
-    pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
-        let raw = self
-            .library
-            .get(track_key(id))
-            .map_err(|e| map_err(&self.path, e))?;
-        Ok(raw.and_then(|b| decode_track(&b)))
-    }
-
     /// Applies one sync atomically and waits until it is on disk.
     pub fn commit_sync(&self, batch: SyncBatch) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
-        for (id, t) in batch.upserts {
-            b.insert(track_key(&id), t.0);
-        }
-        for id in batch.removes {
-            b.remove(track_key(&id));
-        }
+        super::tracks::apply(self, batch.upserts, batch.removes, &mut b)?;
         for ev in &batch.events {
             b.insert(&event_key(ev.seq), encode(&ev.event));
         }
@@ -196,6 +169,29 @@ impl Store {
             .map_err(|e| map_err(&self.path, e))
     }
 
+    /// The index checkpoint, if one was taken at `generation`.
+    pub fn index_checkpoint(&self, generation: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let raw = self
+            .library
+            .get(INDEX_KEY)
+            .map_err(|e| map_err(&self.path, e))?;
+        Ok(raw.and_then(|b| {
+            let stamp = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
+            (stamp == generation).then(|| b[8..].to_vec())
+        }))
+    }
+
+    /// Stores an index checkpoint taken at `generation` (and flushes).
+    pub fn save_index_checkpoint(&self, generation: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut v = Vec::with_capacity(8 + bytes.len());
+        v.extend_from_slice(&generation.to_le_bytes());
+        v.extend_from_slice(bytes);
+        self.library
+            .insert(INDEX_KEY, v)
+            .map_err(|e| map_err(&self.path, e))?;
+        self.flush()
+    }
+
     /// Up to `limit` logged events with seq > `after`, in order.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<EventFrame>, StoreError> {
         let start = event_key(after.saturating_add(1));
@@ -220,6 +216,20 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Migrates a schema-1 library tree: drops per-track keys and the snapshot
+/// meta (the next read imports the library again); keeps the event log.
+pub(super) fn migrate_v1(tree: &sled::Tree) -> sled::Result<usize> {
+    let mut b = sled::Batch::default();
+    let mut n = 0;
+    for k in tree.scan_prefix(b"t").keys() {
+        b.remove(k?);
+        n += 1;
+    }
+    b.remove(META_KEY);
+    tree.apply_batch(b)?;
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -274,12 +284,19 @@ mod tests {
         );
         assert!(s.events_after(300, 10).unwrap().is_empty());
         let mut n = 0;
-        s.for_each_track(|tr, _| {
+        s.for_each_track(|tr| {
             assert_eq!(tr, t);
             n += 1;
         })
         .unwrap();
         assert_eq!(n, 1);
+        assert_eq!(s.index_checkpoint(0).unwrap(), None);
+        s.save_index_checkpoint(4, b"dump").unwrap();
+        assert_eq!(s.index_checkpoint(3).unwrap(), None, "another generation");
+        assert_eq!(
+            s.index_checkpoint(4).unwrap().as_deref(),
+            Some(&b"dump"[..])
+        );
 
         // Removal and retention trimming in one batch.
         s.commit_sync(SyncBatch {

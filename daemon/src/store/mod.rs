@@ -10,15 +10,22 @@ mod kv;
 mod library;
 mod runs;
 mod sync;
+mod tracks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use kv::{KvRecord, PersistedKv};
 pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
+pub use tracks::{bucket_of, BUCKETS};
 
 /// Schema version of the data directory's layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Default bound on sled's in-memory page cache. sled's own default (1 GiB)
+/// would let the cache alone exceed the daemon's memory budget; every hot
+/// read path of the daemon is served from its own in-memory structures.
+pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 const META_TREE: &str = "meta";
 const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -76,6 +83,11 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database under `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens with a bound on sled's page cache.
+    pub fn open_with(data_dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         create_private_dir(data_dir).map_err(|e| {
             StoreError::Io(format!(
                 "cannot create data dir {}: {e}",
@@ -85,12 +97,21 @@ impl Store {
         let path = data_dir.join("db");
         let db = sled::Config::new()
             .path(&path)
+            .cache_capacity(cache_bytes)
             .open()
             .map_err(|e| open_error(&path, e))?;
         let meta = db.open_tree(META_TREE).map_err(|e| map_err(&path, e))?;
-        check_schema(&meta, data_dir)?;
         let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
         let library = db.open_tree(library::TREE).map_err(|e| map_err(&path, e))?;
+        if check_schema(&meta, data_dir)? == 1 {
+            let dropped = library::migrate_v1(&library).map_err(|e| map_err(&path, e))?;
+            tracing::info!(
+                dropped,
+                "migrated the data dir from schema 1: the library will be imported again"
+            );
+        }
+        meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+            .map_err(|e| map_err(&path, e))?;
         let runs = db.open_tree(runs::TREE).map_err(|e| map_err(&path, e))?;
         Ok(Self {
             path,
@@ -129,14 +150,11 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
-fn check_schema(meta: &sled::Tree, data_dir: &Path) -> Result<(), StoreError> {
+/// The schema version on disk (the current one for a new data dir).
+fn check_schema(meta: &sled::Tree, data_dir: &Path) -> Result<u32, StoreError> {
     let found = meta.get(SCHEMA_KEY).map_err(|e| map_err(data_dir, e))?;
     match found {
-        None => {
-            meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
-                .map_err(|e| map_err(data_dir, e))?;
-            Ok(())
-        }
+        None => Ok(SCHEMA_VERSION),
         Some(bytes) => {
             let found = <[u8; 4]>::try_from(bytes.as_ref())
                 .map(u32::from_be_bytes)
@@ -150,7 +168,7 @@ fn check_schema(meta: &sled::Tree, data_dir: &Path) -> Result<(), StoreError> {
                     found,
                 });
             }
-            Ok(())
+            Ok(found)
         }
     }
 }
@@ -189,6 +207,29 @@ mod tests {
             .err()
             .expect("second open must fail");
         assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_schema_1_library_is_dropped_for_reimport_and_the_log_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            let meta = s.db.open_tree(META_TREE).unwrap();
+            meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            s.library.insert(b"tABC", vec![1, 2]).unwrap();
+            s.library.insert(b"msnapshot", vec![1]).unwrap();
+            s.library.insert(b"mlog", vec![1, 3, 1]).unwrap();
+            s.flush().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.library.get(b"tABC").unwrap().is_none());
+        assert!(s.library.get(b"msnapshot").unwrap().is_none());
+        assert!(s.library.get(b"mlog").unwrap().is_some());
+        let meta = s.db.open_tree(META_TREE).unwrap();
+        assert_eq!(
+            meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
+            &SCHEMA_VERSION.to_be_bytes()
+        );
     }
 
     #[test]
