@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -35,6 +35,15 @@ pub fn is_change(kind: &EventKind) -> bool {
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any => true,
         EventKind::Other => false,
     }
+}
+
+/// Whether the event delivers a complete file: something was renamed onto
+/// the path (how Music.app and careful exporters replace a library).
+pub fn delivers_complete_file(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+    )
 }
 
 /// Whether `event_path` is about `target` (or inside it, for a directory target).
@@ -84,12 +93,13 @@ impl Watcher {
                     if is_change(&ev.kind)
                         && ev.paths.iter().any(|p| concerns(p, &target, recursive)) =>
                 {
-                    let _ = tx.send(Trigger::Changed);
+                    let complete = !recursive && delivers_complete_file(&ev.kind);
+                    let _ = tx.send(Trigger::Changed { complete });
                 }
                 Ok(_) => {}
                 // Overflowed queues and the like: re-read to be safe.
                 Err(_) => {
-                    let _ = tx.send(Trigger::Changed);
+                    let _ = tx.send(Trigger::Changed { complete: false });
                 }
             })?;
         if self.recursive_dir {
@@ -132,6 +142,25 @@ mod tests {
         assert!(!is_change(&EventKind::Modify(ModifyKind::Metadata(
             MetadataKind::AccessTime
         ))));
+    }
+
+    #[test]
+    fn renames_deliver_complete_files_writes_do_not() {
+        assert!(delivers_complete_file(&EventKind::Modify(
+            ModifyKind::Name(RenameMode::To)
+        )));
+        assert!(delivers_complete_file(&EventKind::Modify(
+            ModifyKind::Name(RenameMode::Both)
+        )));
+        assert!(!delivers_complete_file(&EventKind::Modify(
+            ModifyKind::Name(RenameMode::From)
+        )));
+        assert!(!delivers_complete_file(&EventKind::Modify(
+            ModifyKind::Data(DataChange::Any)
+        )));
+        assert!(!delivers_complete_file(&EventKind::Create(
+            CreateKind::File
+        )));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! settle period.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -17,11 +18,19 @@ use crate::watcher::Watcher;
 /// Reads that find the file changing under them before giving up for now.
 pub(super) const MAX_CHANGING_RETRIES: u32 = 20;
 
+/// Quiet time after a rename delivered a complete file (coalesces a burst,
+/// without waiting out the full settle period meant for in-place writes).
+const RENAME_SETTLE: Duration = Duration::from_millis(50);
+
 /// A reason to re-read.
 #[derive(Debug)]
 pub enum Trigger {
-    /// The file system reported a change (settle first).
-    Changed,
+    /// The file system reported a change (settle first). `complete`: a file
+    /// was renamed onto the path, so it is whole already.
+    Changed {
+        /// The change delivered a complete file.
+        complete: bool,
+    },
     /// Re-read now; send the report to the waiter if any.
     Rescan(Option<oneshot::Sender<SyncReport>>),
 }
@@ -48,12 +57,15 @@ pub async fn run(
                     if now == last_stamp {
                         continue;
                     }
-                    match settle(&lib, &mut rx, &shutdown).await { Some(w) => w, None => return }
+                    match settle(&lib, &mut rx, &shutdown, false).await { Some(w) => w, None => return }
                 }
                 t = rx.recv() => match t {
                     None => return,
                     Some(Trigger::Rescan(w)) => { let mut ws = Vec::new(); ws.extend(w); drain(&mut rx, &mut ws); ws }
-                    Some(Trigger::Changed) => match settle(&lib, &mut rx, &shutdown).await { Some(w) => w, None => return },
+                    Some(Trigger::Changed { complete }) => match settle(&lib, &mut rx, &shutdown, complete).await {
+                        Some(w) => w,
+                        None => return,
+                    },
                 },
             },
         };
@@ -67,20 +79,28 @@ pub async fn run(
     }
 }
 
-/// Waits for `settle` of quiet; collects rescan waiters meanwhile. `None` on shutdown.
+/// Waits for a quiet period: the settle period, or the short rename one
+/// while every change so far delivered a complete file. Collects rescan
+/// waiters meanwhile. `None` on shutdown.
 async fn settle(
     lib: &Library,
     rx: &mut mpsc::UnboundedReceiver<Trigger>,
     shutdown: &CancellationToken,
+    mut complete: bool,
 ) -> Option<Vec<oneshot::Sender<SyncReport>>> {
     let mut waiters = Vec::new();
     loop {
+        let quiet = if complete {
+            lib.config.settle.min(RENAME_SETTLE)
+        } else {
+            lib.config.settle
+        };
         tokio::select! {
             _ = shutdown.cancelled() => return None,
-            _ = tokio::time::sleep(lib.config.settle) => return Some(waiters),
+            _ = tokio::time::sleep(quiet) => return Some(waiters),
             t = rx.recv() => match t {
                 None => return None,
-                Some(Trigger::Changed) => {}
+                Some(Trigger::Changed { complete: c }) => complete &= c,
                 // A rescan does not wait for quiet.
                 Some(Trigger::Rescan(w)) => { waiters.extend(w); return Some(waiters); }
             },
