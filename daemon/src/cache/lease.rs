@@ -5,7 +5,7 @@
 //! ask a rate-limited API once per key.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,8 @@ pub enum Acquire {
 #[derive(Default)]
 pub struct Leases {
     table: Mutex<HashMap<String, Lease>>,
+    /// Leases held: lets every set skip the table when none is.
+    held: AtomicUsize,
     next_id: AtomicU64,
     coalesced: Mutex<HashMap<&'static str, u64>>,
 }
@@ -66,9 +68,12 @@ impl Leases {
                 done: Arc::new(Notify::new()),
             },
         );
-        if let Some(old) = old {
+        match old {
             // An expired lease taken over: its waiters re-check and re-queue.
-            old.done.notify_waiters();
+            Some(old) => old.done.notify_waiters(),
+            None => {
+                self.held.fetch_add(1, Ordering::Release);
+            }
         }
         Acquire::Granted {
             id,
@@ -76,9 +81,15 @@ impl Leases {
         }
     }
 
+    /// Whether any lease is held (cheap; no lock).
+    pub fn any_held(&self) -> bool {
+        self.held.load(Ordering::Acquire) > 0
+    }
+
     /// The key was set: the lease (if any) is done and its waiters wake.
     pub fn complete(&self, key: &str) {
         if let Some(l) = self.table.lock().remove(key) {
+            self.held.fetch_sub(1, Ordering::Release);
             l.done.notify_waiters();
         }
     }
@@ -88,6 +99,7 @@ impl Leases {
         let mut table = self.table.lock();
         table.retain(|_, l| {
             if l.holder == conn {
+                self.held.fetch_sub(1, Ordering::Release);
                 l.done.notify_waiters();
                 false
             } else {
@@ -163,6 +175,7 @@ mod tests {
         l.acquire("j", 2, Duration::from_secs(5));
         l.release_connection(2);
         assert!(l.is_empty());
+        assert!(!l.any_held(), "the count follows takeovers and releases");
     }
 
     #[tokio::test]

@@ -174,23 +174,37 @@ impl Namespace {
                 max: self.policy.max_bytes,
             });
         }
-        self.remove(key);
-        let key: Arc<str> = Arc::from(key);
-        if let Some(t) = entry.expires_at_ms {
+        let expires_at_ms = entry.expires_at_ms;
+        let tags = entry.tags.clone();
+        // An overwrite swaps the value in place (no unlink, re-link or new
+        // key allocation); a new key is inserted. Either way the indexes
+        // are then brought in line with the new entry.
+        let key = match self.entries.get_key_value_mut(key) {
+            Some((k, slot)) => {
+                let k = k.clone();
+                let old = std::mem::replace(slot, entry);
+                self.forget(&k, &old);
+                k
+            }
+            None => {
+                let k: Arc<str> = Arc::from(key);
+                self.entries.put(k.clone(), entry);
+                k
+            }
+        };
+        if let Some(t) = expires_at_ms {
             self.expiry.insert((t, key.clone()));
         }
         if let Some(o) = self.ordered.as_mut() {
             o.insert(key.clone());
         }
-        for tag in &entry.tags {
+        for tag in tags {
             self.tagged
-                .entry(tag.as_str().into())
+                .entry(tag.into())
                 .or_default()
                 .insert(key.clone());
         }
-        let expires_at_ms = entry.expires_at_ms;
         self.bytes += size;
-        self.entries.put(key, entry);
         self.counters.sets += 1;
         let evicted = self.evict_over_bounds();
         Ok(SetOutcome {

@@ -14,10 +14,16 @@ pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
 
 /// `KvSet`: a set of a key completes any lease on it.
 pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSet) -> Result<Response, ErrorReply> {
-    let lease = format!("k{}\0{}", set.namespace, set.key);
+    // The lease key is built only when some lease exists: most sets pay nothing.
+    let lease = d
+        .leases
+        .any_held()
+        .then(|| format!("k{}\0{}", set.namespace, set.key));
     let stored = d.kv.set(set).map_err(cache_error)?;
     ctx.needs_sync |= stored.persistent;
-    d.leases.complete(&lease);
+    if let Some(lease) = lease {
+        d.leases.complete(&lease);
+    }
     Ok(Response::KvStored(stored))
 }
 

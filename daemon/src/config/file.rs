@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub shutdown_timeout_ms: Option<u64>,
     /// Bound on the store's in-memory page cache, bytes.
     pub store_cache_bytes: Option<u64>,
+    /// Threads serving requests (0 = one per core).
+    pub worker_threads: Option<usize>,
     /// `[cache]` section.
     #[serde(default)]
     pub cache: CacheFile,

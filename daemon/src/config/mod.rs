@@ -51,6 +51,8 @@ pub struct Config {
     pub content: ContentPolicies,
     /// Bound on the store's page cache, bytes.
     pub store_cache_bytes: u64,
+    /// Threads serving requests (0 = one per core).
+    pub worker_threads: usize,
 }
 
 /// Values from the environment and the command line (clap merges the two).
@@ -193,6 +195,7 @@ impl Config {
             store_cache_bytes: file
                 .store_cache_bytes
                 .unwrap_or(crate::store::DEFAULT_CACHE_BYTES),
+            worker_threads: file.worker_threads.unwrap_or(0),
         })
     }
 

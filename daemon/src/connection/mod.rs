@@ -133,7 +133,9 @@ impl<'s> Connection<'s> {
     /// writes all replies.
     async fn batch(&mut self, first: io::Result<BytesMut>) -> Flow {
         let mut flow = self.handle(first).await;
-        while flow == Flow::Continue && self.out.len() < BATCH_BYTES {
+        // Only frames already read count as the batch: polling the socket
+        // again would cost a read() that mostly returns EAGAIN.
+        while flow == Flow::Continue && self.out.len() < BATCH_BYTES && self.frame_buffered() {
             match self.reader.next().now_or_never() {
                 Some(Some(item)) => flow = self.handle(item).await,
                 Some(None) => break,
@@ -159,6 +161,19 @@ impl<'s> Connection<'s> {
             return Flow::Close;
         }
         Flow::Continue
+    }
+
+    /// Whether the read buffer holds a whole frame (or an oversized header,
+    /// which the codec turns into an error without reading on).
+    fn frame_buffered(&self) -> bool {
+        let b = self.reader.read_buffer();
+        match b.get(..codec::FRAME_HEADER_LEN) {
+            Some(h) => {
+                let len = codec::frame_len([h[0], h[1], h[2], h[3]]) as usize;
+                len > self.max_frame_len as usize || b.len() >= codec::FRAME_HEADER_LEN + len
+            }
+            None => false,
+        }
     }
 
     async fn handle(&mut self, item: io::Result<BytesMut>) -> Flow {
