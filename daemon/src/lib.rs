@@ -61,6 +61,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         &config.content,
         store.clone(),
     )?);
+    let weak = Arc::downgrade(&kv);
+    store.set_compactor(Box::new(move || {
+        if let Some(kv) = weak.upgrade() {
+            if let Err(e) = kv.compact() {
+                tracing::warn!(error = %e, "could not compact the cache journal; retrying when it grows");
+            }
+        }
+    }));
     let years = Arc::new(AlbumYears::new(kv.clone()));
     let api = Arc::new(ApiAnswers::new(kv.clone()));
     let retention = config
@@ -121,6 +129,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
             tracing::warn!(error = %e, "could not save the index checkpoint; the next start rebuilds it");
         }
     }
+    // A fresh snapshot and an empty journal: the next start replays nothing.
+    daemon.kv.compact()?;
     daemon.store.flush()?;
     tracing::info!("store flushed; bye");
     Ok(())

@@ -16,7 +16,7 @@ use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::to_record;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{Store, StoreError};
+use crate::store::{KvRecord, Store, StoreError};
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -37,8 +37,12 @@ pub struct GenericCache {
     policies: CachePolicies,
     pub(super) internal: HashMap<String, NamespacePolicy>,
     pub(super) store: Store,
-    pub(super) namespaces: Mutex<HashMap<String, Namespace>>,
+    /// foldhash: a namespace is looked up on every request; SipHash's DoS
+    /// resistance buys nothing for a few names from same-user clients.
+    pub(super) namespaces: Mutex<HashMap<String, Namespace, foldhash::fast::RandomState>>,
     schedule: Schedule,
+    /// A compaction is under way (they do not overlap).
+    compacting: std::sync::atomic::AtomicBool,
 }
 
 impl GenericCache {
@@ -57,10 +61,14 @@ impl GenericCache {
             policies,
             internal,
             store,
-            namespaces: Mutex::new(HashMap::new()),
+            namespaces: Mutex::new(HashMap::default()),
             schedule: Schedule::default(),
+            compacting: std::sync::atomic::AtomicBool::new(false),
         };
         cache.load()?;
+        // Start from a clean snapshot: what the journal replayed goes into
+        // it, expired entries drop out, old segments are deleted.
+        cache.compact()?;
         Ok(cache)
     }
 
@@ -315,6 +323,44 @@ impl GenericCache {
             }
         }
         next
+    }
+
+    /// Writes every persistent entry as the store's snapshot and deletes the
+    /// journal segments it covers. The cache is locked only while entries
+    /// are copied; the journal is rotated under that lock, so each write is
+    /// in the snapshot or in the new segment, never in neither.
+    pub fn compact(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.compacting.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let done = (|| {
+            let (covered, records) = {
+                let map = self.namespaces.lock();
+                let covered = self.store.begin_compaction()?;
+                let records: Vec<KvRecord> = map
+                    .iter()
+                    .filter(|(_, n)| n.policy().persistent)
+                    .flat_map(|(name, n)| {
+                        n.iter().map(move |(k, e)| KvRecord {
+                            namespace: name.clone(),
+                            key: k.to_string(),
+                            entry: to_record(e),
+                        })
+                    })
+                    .collect();
+                (covered, records)
+            };
+            self.store.write_kv_snapshot(&records)?;
+            self.store.end_compaction(covered)?;
+            tracing::debug!(
+                entries = records.len(),
+                "cache snapshot written, journal compacted"
+            );
+            Ok(())
+        })();
+        self.compacting.store(false, Ordering::Release);
+        done
     }
 
     /// The expiry task; runs until shutdown.

@@ -1,14 +1,29 @@
-//! The `kv` tree: persistent generic-cache entries.
+//! The `kv` tree: persistent cache entries (generic namespaces and the
+//! domain caches' internal ones).
 //!
-//! Key: namespace bytes, a 0 byte, key bytes (namespaces never contain 0, so
-//! a namespace is a key prefix). Value, layout version 2:
+//! The tree holds a snapshot in 256 buckets (keys `0x01` + bucket; see
+//! `buckets`), replaced whole by each compaction; between compactions the
+//! journal holds the changes (`durable`). A record's key is the namespace,
+//! a 0 byte and the key (namespaces never contain 0). Data dirs written
+//! before snapshots kept one sled key per record: `load_kv` reads those as
+//! part of the snapshot and the first compaction removes them. Value, layout version 2:
 //! `[2][flags][stored_at_ms: u64 BE][expires_at_ms: u64 BE, 0 = never]`
 //! `[tag count: u16 BE]([tag length: u16 BE][tag bytes])*[value...]`,
 //! flags bit 0 = negative. Version 1 is the same without the tag list.
 //! A hand layout rather than a serde format because it is tiny, fixed, and
 //! read on every start-up.
 
+use std::collections::BTreeMap;
+
+use super::buckets;
+use super::durable::TREE_KV;
+use super::journal::Op;
 use super::{map_err, Store, StoreError};
+
+/// Buckets of the cache snapshot.
+const SNAPSHOT_BUCKETS: u32 = 256;
+/// Key prefix of snapshot buckets (namespaces never start with it).
+const SNAPSHOT_PREFIX: u8 = 1;
 
 pub(super) const TREE: &str = "kv";
 const LAYOUT_V1: u8 = 1;
@@ -119,54 +134,98 @@ fn decode(k: &[u8], v: &[u8]) -> Option<KvRecord> {
 }
 
 impl Store {
-    /// Writes (or replaces) one entry.
+    /// Writes (or replaces) one entry (journaled: durable after `sync`).
     pub fn put_kv(
         &self,
         namespace: &str,
         key: &str,
         entry: &PersistedKv,
     ) -> Result<(), StoreError> {
-        self.kv
-            .insert(tree_key(namespace, key), encode(entry))
-            .map(drop)
-            .map_err(|e| map_err(&self.path, e))
+        self.durable(Op::Insert {
+            tree: TREE_KV,
+            key: tree_key(namespace, key),
+            value: encode(entry),
+        })
     }
 
     /// Removes one entry (absent is fine).
     pub fn delete_kv(&self, namespace: &str, key: &str) -> Result<(), StoreError> {
-        self.kv
-            .remove(tree_key(namespace, key))
-            .map(drop)
-            .map_err(|e| map_err(&self.path, e))
+        self.durable(Op::Remove {
+            tree: TREE_KV,
+            key: tree_key(namespace, key),
+        })
     }
 
     /// Removes every entry of a namespace.
     pub fn clear_kv_namespace(&self, namespace: &str) -> Result<(), StoreError> {
         let mut prefix = namespace.as_bytes().to_vec();
         prefix.push(0);
-        let mut batch = sled::Batch::default();
-        for item in self.kv.scan_prefix(&prefix).keys() {
-            batch.remove(item.map_err(|e| map_err(&self.path, e))?);
-        }
-        self.kv
-            .apply_batch(batch)
-            .map_err(|e| map_err(&self.path, e))
+        self.durable(Op::RemovePrefix {
+            tree: TREE_KV,
+            prefix,
+        })
     }
 
-    /// Every persisted entry. Records whose bytes do not decode (written by
-    /// a damaged disk or a future layout) are skipped and counted, so one bad
-    /// record cannot keep the daemon from starting.
+    /// Every persisted entry: the snapshot with the journal replayed on
+    /// top. Records whose bytes do not decode (a damaged disk or a future
+    /// layout) are skipped and counted, so one bad record cannot keep the
+    /// daemon from starting.
     pub fn load_kv(&self) -> Result<(Vec<KvRecord>, usize), StoreError> {
-        let mut out = Vec::new();
-        let mut skipped = 0;
+        let mut map: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for item in self.kv.iter() {
             let (k, v) = item.map_err(|e| map_err(&self.path, e))?;
-            match decode(&k, &v) {
+            if k.first() == Some(&SNAPSHOT_PREFIX) {
+                map.extend(buckets::records(&v).map(|(k, v)| (k.to_vec(), v.to_vec())));
+            } else {
+                map.insert(k.to_vec(), v.to_vec());
+            }
+        }
+        for op in self.journal.replayed_kv.lock().iter() {
+            match op {
+                Op::Insert { key, value, .. } => {
+                    map.insert(key.clone(), value.clone());
+                }
+                Op::Remove { key, .. } => {
+                    map.remove(key);
+                }
+                Op::RemovePrefix { prefix, .. } => map.retain(|k, _| !k.starts_with(prefix)),
+            }
+        }
+        let mut out = Vec::with_capacity(map.len());
+        let mut skipped = 0;
+        for (k, v) in &map {
+            match decode(k, v) {
                 Some(r) => out.push(r),
                 None => skipped += 1,
             }
         }
         Ok((out, skipped))
+    }
+
+    /// Replaces the snapshot with `records` (and drops per-key records of
+    /// older data dirs), in one atomic batch, and flushes.
+    pub fn write_kv_snapshot(&self, records: &[KvRecord]) -> Result<(), StoreError> {
+        let mut by_bucket: BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
+        for r in records {
+            let k = tree_key(&r.namespace, &r.key);
+            let b = buckets::bucket_of(&k, SNAPSHOT_BUCKETS);
+            by_bucket.entry(b).or_default().insert(k, encode(&r.entry));
+        }
+        let mut batch = sled::Batch::default();
+        for k in self.kv.iter().keys() {
+            batch.remove(k.map_err(|e| map_err(&self.path, e))?);
+        }
+        for (b, recs) in &by_bucket {
+            batch.insert(
+                &buckets::bucket_key(SNAPSHOT_PREFIX, *b)[..],
+                buckets::encode_map(recs),
+            );
+        }
+        self.kv
+            .apply_batch(batch)
+            .map_err(|e| map_err(&self.path, e))?;
+        self.journal.replayed_kv.lock().clear();
+        self.flush_sled()
     }
 }
 
@@ -209,26 +268,62 @@ mod tests {
         );
     }
 
+    fn record(ns: &str, key: &str, v: &[u8]) -> KvRecord {
+        KvRecord {
+            namespace: ns.into(),
+            key: key.into(),
+            entry: entry(v, false, None),
+        }
+    }
+
     #[test]
-    fn entries_persist_and_namespaces_clear_separately() {
+    fn the_snapshot_plus_the_journal_is_the_state() {
         let dir = tempfile::tempdir().unwrap();
         {
             let s = Store::open(dir.path()).unwrap();
-            s.put_kv("a", "1", &entry(b"x", false, None)).unwrap();
-            s.put_kv("a", "2", &entry(b"y", false, None)).unwrap();
-            s.put_kv("ab", "1", &entry(b"z", false, None)).unwrap();
+            s.write_kv_snapshot(&[
+                record("a", "1", b"x"),
+                record("a", "2", b"y"),
+                record("ab", "1", b"z"),
+            ])
+            .unwrap();
+            s.put_kv("a", "3", &entry(b"new", false, None)).unwrap();
             s.delete_kv("a", "2").unwrap();
-            s.flush().unwrap();
+            s.clear_kv_namespace("ab").unwrap();
+            s.write_journal().unwrap();
+            // Dropped without a compaction, as after kill -9.
         }
         let s = Store::open(dir.path()).unwrap();
         let (all, skipped) = s.load_kv().unwrap();
-        assert_eq!((all.len(), skipped), (2, 0));
-        s.clear_kv_namespace("a").unwrap();
+        let keys: Vec<(&str, &str)> = all
+            .iter()
+            .map(|r| (r.namespace.as_str(), r.key.as_str()))
+            .collect();
+        assert_eq!((keys, skipped), (vec![("a", "1"), ("a", "3")], 0));
+        // A compaction writes that state as the snapshot.
+        s.write_kv_snapshot(&all).unwrap();
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.load_kv().unwrap().0, all);
+    }
+
+    #[test]
+    fn per_key_records_of_older_data_dirs_are_read_then_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.kv.insert(tree_key("old", "k"), encode(&entry(b"v", false, None)))
+                .unwrap();
+            s.flush().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
         let (all, _) = s.load_kv().unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!(
-            all[0].namespace, "ab",
-            "a prefix of another namespace is not cleared"
+        assert_eq!(all, vec![record("old", "k", b"v")]);
+        s.write_kv_snapshot(&all).unwrap();
+        assert!(
+            s.kv.get(tree_key("old", "k")).unwrap().is_none(),
+            "the per-key record is gone"
         );
+        assert_eq!(s.load_kv().unwrap().0, all, "and lives on in the snapshot");
     }
 }

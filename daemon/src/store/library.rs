@@ -158,7 +158,7 @@ impl Store {
         self.library
             .apply_batch(b)
             .map_err(|e| map_err(&self.path, e))?;
-        self.flush()
+        self.flush_sled()
     }
 
     /// Replaces only the meta record (an unchanged re-read).
@@ -189,7 +189,7 @@ impl Store {
         self.library
             .insert(INDEX_KEY, v)
             .map_err(|e| map_err(&self.path, e))?;
-        self.flush()
+        self.flush_sled()
     }
 
     /// Up to `limit` logged events with seq > `after`, in order.

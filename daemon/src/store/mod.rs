@@ -6,6 +6,9 @@
 //! that cannot be opened is reported with the path and what to do, never
 //! "repaired" silently.
 
+mod buckets;
+mod durable;
+mod journal;
 mod kv;
 mod library;
 mod runs;
@@ -15,6 +18,7 @@ mod tracks;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use durable::Compactor;
 pub use kv::{KvRecord, PersistedKv};
 pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
 pub use tracks::{bucket_of, BUCKETS};
@@ -69,15 +73,28 @@ pub enum StoreError {
     Io(String),
 }
 
-/// Handle to the open database. Cheap to clone (sled handles are shared).
+/// Handle to the open database. Cheap to clone; the database closes when
+/// the last clone is dropped (background threads hold only weak handles).
 #[derive(Clone)]
-pub struct Store {
+pub struct Store(Arc<Inner>);
+
+/// The open database's parts.
+pub struct Inner {
     path: PathBuf,
     db: sled::Db,
     kv: sled::Tree,
     library: sled::Tree,
     runs: sled::Tree,
-    syncer: Arc<sync::Syncer>,
+    syncer: sync::Syncer,
+    journal: Arc<durable::Journal>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
 }
 
 impl Store {
@@ -113,22 +130,45 @@ impl Store {
         meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
             .map_err(|e| map_err(&path, e))?;
         let runs = db.open_tree(runs::TREE).map_err(|e| map_err(&path, e))?;
-        Ok(Self {
+        let (file, ops, torn) = journal::JournalFile::open(data_dir).map_err(|e| {
+            StoreError::Io(format!(
+                "cannot open the journal in {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let store = Self(Arc::new(Inner {
             path,
             db,
             kv,
             library,
             runs,
-            syncer: Arc::default(),
-        })
+            syncer: sync::Syncer::default(),
+            journal: Arc::new(durable::Journal::new(file)),
+        }));
+        store.replay(ops, torn)?;
+        store.start_journal_threads();
+        Ok(store)
     }
 
-    /// Writes everything to disk and waits for the disk to confirm.
-    pub fn flush(&self) -> Result<(), StoreError> {
+    /// Writes sled's buffers to disk and waits for the disk to confirm
+    /// (journaled writes still queued are not included: see `flush`).
+    fn flush_sled(&self) -> Result<(), StoreError> {
         self.db
             .flush()
             .map(drop)
             .map_err(|e| map_err(&self.path, e))
+    }
+
+    /// Makes everything written so far durable: pending journal records
+    /// are written and synced, sled is flushed.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.write_journal()?;
+        self.journal
+            .file
+            .lock()
+            .sync_data()
+            .map_err(|e| StoreError::Io(format!("cannot sync the journal: {e}")))?;
+        self.flush_sled()
     }
 
     /// The database directory.

@@ -1,5 +1,7 @@
 //! The `runs` tree: per-client "last incremental run" timestamps.
 
+use super::durable::TREE_RUNS;
+use super::journal::Op;
 use super::{map_err, Store, StoreError};
 
 pub(super) const TREE: &str = "runs";
@@ -17,10 +19,11 @@ impl Store {
 
     /// Records a client's last run.
     pub fn set_last_run(&self, client: &str, at_ms: u64) -> Result<(), StoreError> {
-        self.runs
-            .insert(client.as_bytes(), &at_ms.to_be_bytes())
-            .map(drop)
-            .map_err(|e| map_err(&self.path, e))
+        self.durable(Op::Insert {
+            tree: TREE_RUNS,
+            key: client.as_bytes().to_vec(),
+            value: at_ms.to_be_bytes().to_vec(),
+        })
     }
 }
 

@@ -3,67 +3,26 @@
 //! 0.15 s to write, 1.7 s against 0.1 s to read back; BENCHMARKS.md), so
 //! tracks are grouped into `BUCKETS` values by a hash of their id. Changing
 //! one track rewrites its bucket (~100 KB for 50,000 tracks).
-//!
-//! Bucket layout, version 1: `[1][count: u32 LE]` then per track
-//! `[id length: u16 LE][id][track length: u32 LE][encoded track]`, where the
-//! encoded track is `store::encode_track`'s form. One track is found by
-//! walking the lengths, without decoding the others.
+//! The bucket layout is `buckets`'; values are `store::encode_track`'s form.
 
 use std::collections::BTreeMap;
 
 use trackcache_protocol::Track;
 
+use super::buckets::{self, records};
 use super::library::{decode_track, EncodedTrack};
 use super::{map_err, Store, StoreError};
 
 /// Number of buckets.
 pub const BUCKETS: u32 = 512;
-const LAYOUT: u8 = 1;
 
 /// The bucket a track id lives in.
 pub fn bucket_of(id: &str) -> u32 {
-    (xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % u64::from(BUCKETS)) as u32
+    buckets::bucket_of(id.as_bytes(), BUCKETS)
 }
 
-/// The sled key of a bucket.
-pub(super) fn bucket_key(b: u32) -> [u8; 5] {
-    let mut k = [b'b'; 5];
-    k[1..].copy_from_slice(&b.to_be_bytes());
-    k
-}
-
-/// Walks a bucket's entries: (id, encoded track). Stops at the first
-/// malformed entry (a damaged bucket yields what precedes the damage).
-fn entries(bytes: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
-    let count = match bytes {
-        [LAYOUT, a, b, c, d, ..] => u32::from_le_bytes([*a, *b, *c, *d]),
-        _ => 0,
-    };
-    let mut at = 5;
-    (0..count).map_while(move |_| {
-        let id_len = usize::from(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
-        let id = std::str::from_utf8(bytes.get(at + 2..at + 2 + id_len)?).ok()?;
-        at += 2 + id_len;
-        let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
-        let track = bytes.get(at + 4..at + 4 + len)?;
-        at += 4 + len;
-        Some((id, track))
-    })
-}
-
-fn encode(entries: &BTreeMap<Box<str>, Vec<u8>>) -> Vec<u8> {
-    let size: usize = entries.iter().map(|(id, t)| 6 + id.len() + t.len()).sum();
-    let mut out = Vec::with_capacity(5 + size);
-    out.push(LAYOUT);
-    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
-    for (id, t) in entries {
-        // Ids are Persistent IDs or `track-N`: far below u16::MAX bytes.
-        out.extend_from_slice(&(id.len().min(usize::from(u16::MAX)) as u16).to_le_bytes());
-        out.extend_from_slice(&id.as_bytes()[..id.len().min(usize::from(u16::MAX))]);
-        out.extend_from_slice(&(t.len() as u32).to_le_bytes());
-        out.extend_from_slice(t);
-    }
-    out
+fn bucket_key(b: u32) -> [u8; 5] {
+    buckets::bucket_key(b'b', b)
 }
 
 /// One bucket's changes: tracks to write, ids to remove.
@@ -89,24 +48,24 @@ pub(super) fn apply(
             .library
             .get(key)
             .map_err(|e| map_err(&store.path, e))?;
-        let mut map: BTreeMap<Box<str>, Vec<u8>> = existing
+        let mut map: BTreeMap<Vec<u8>, Vec<u8>> = existing
             .as_deref()
             .map(|bytes| {
-                entries(bytes)
-                    .map(|(id, t)| (id.into(), t.to_vec()))
+                records(bytes)
+                    .map(|(id, t)| (id.to_vec(), t.to_vec()))
                     .collect()
             })
             .unwrap_or_default();
         for id in rems {
-            map.remove(&id);
+            map.remove(id.as_bytes());
         }
         for (id, t) in ups {
-            map.insert(id, t.0);
+            map.insert(id.as_bytes().to_vec(), t.0);
         }
         if map.is_empty() {
             batch.remove(&key[..]);
         } else {
-            batch.insert(&key[..], encode(&map));
+            batch.insert(&key[..], buckets::encode_map(&map));
         }
     }
     Ok(())
@@ -120,8 +79,8 @@ impl Store {
             .get(bucket_key(bucket_of(id)))
             .map_err(|e| map_err(&self.path, e))?;
         Ok(raw.and_then(|b| {
-            entries(&b)
-                .find(|(i, _)| *i == id)
+            records(&b)
+                .find(|(i, _)| *i == id.as_bytes())
                 .and_then(|(_, t)| decode_track(t))
         }))
     }
@@ -132,7 +91,7 @@ impl Store {
         let mut skipped = 0;
         for item in self.library.scan_prefix(b"b") {
             let (_, bucket) = item.map_err(|e| map_err(&self.path, e))?;
-            for (_, t) in entries(&bucket) {
+            for (_, t) in records(&bucket) {
                 match decode_track(t) {
                     Some(t) => f(t),
                     None => skipped += 1,
@@ -146,33 +105,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buckets_round_trip_and_find_one_entry() {
-        let mut m = BTreeMap::new();
-        m.insert(Box::<str>::from("A"), vec![1, 2, 3]);
-        m.insert(Box::<str>::from("Björk-ID"), vec![]);
-        let bytes = encode(&m);
-        let got: Vec<(&str, &[u8])> = entries(&bytes).collect();
-        assert_eq!(got, vec![("A", &[1u8, 2, 3][..]), ("Björk-ID", &[][..])]);
-        assert_eq!(
-            entries(&bytes)
-                .find(|(i, _)| *i == "Björk-ID")
-                .map(|(_, t)| t.len()),
-            Some(0)
-        );
-    }
-
-    #[test]
-    fn damaged_buckets_yield_what_precedes_the_damage() {
-        let mut m = BTreeMap::new();
-        m.insert(Box::<str>::from("A"), vec![9; 10]);
-        m.insert(Box::<str>::from("B"), vec![9; 10]);
-        let bytes = encode(&m);
-        assert_eq!(entries(&bytes[..bytes.len() - 3]).count(), 1);
-        assert_eq!(entries(&[7, 1, 0, 0, 0]).count(), 0, "unknown layout");
-        assert_eq!(entries(&[]).count(), 0);
-    }
 
     #[test]
     fn ids_spread_over_buckets() {

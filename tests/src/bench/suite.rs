@@ -171,21 +171,55 @@ fn config(socket: PathBuf, target: Target, sc: &Scenario, sz: &Sizes) -> Config 
     }
 }
 
-async fn measure(cfg: &Config, runs: usize) -> io::Result<Measured> {
-    let (mut ops, mut p50, mut p99, mut p999) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
+/// Per-run samples of one server, turned into spreads at the end.
+#[derive(Default)]
+struct Samples {
+    ops: Vec<f64>,
+    p50: Vec<f64>,
+    p99: Vec<f64>,
+    p999: Vec<f64>,
+}
+
+impl Samples {
+    async fn add(&mut self, cfg: &Config) -> io::Result<()> {
         let r = run(cfg.clone()).await?;
-        ops.push(r.ops_per_sec());
-        p50.push(r.quantile_us(0.5));
-        p99.push(r.quantile_us(0.99));
-        p999.push(r.quantile_us(0.999));
+        self.ops.push(r.ops_per_sec());
+        self.p50.push(r.quantile_us(0.5));
+        self.p99.push(r.quantile_us(0.99));
+        self.p999.push(r.quantile_us(0.999));
+        Ok(())
     }
-    Ok(Measured {
-        ops: Spread::of(ops),
-        p50: Spread::of(p50),
-        p99: Spread::of(p99),
-        p999: Spread::of(p999),
-    })
+
+    fn measured(self) -> Measured {
+        Measured {
+            ops: Spread::of(self.ops),
+            p50: Spread::of(self.p50),
+            p99: Spread::of(self.p99),
+            p999: Spread::of(self.p999),
+        }
+    }
+}
+
+async fn measure(cfg: &Config, runs: usize) -> io::Result<Measured> {
+    let mut s = Samples::default();
+    for _ in 0..runs {
+        s.add(cfg).await?;
+    }
+    Ok(s.measured())
+}
+
+/// Runs both servers alternately, so that drift on a noisy machine hits both alike.
+async fn measure_pair(
+    tc: &Config,
+    redis: &Config,
+    runs: usize,
+) -> io::Result<(Measured, Measured)> {
+    let (mut a, mut b) = (Samples::default(), Samples::default());
+    for _ in 0..runs {
+        a.add(tc).await?;
+        b.add(redis).await?;
+    }
+    Ok((a.measured(), b.measured()))
 }
 
 /// The bare round trip (echo, one connection), the floor.
@@ -222,12 +256,12 @@ pub async fn suite(servers: &Servers, sz: &Sizes) -> io::Result<Vec<Row>> {
             (true, Some(aof)) => aof.clone(),
             (true, None) => continue,
         };
-        let trackcache = measure(
+        let (trackcache, redis) = measure_pair(
             &config(servers.trackcache.clone(), Target::Trackcache, &sc, sz),
+            &config(redis_socket, Target::Redis, &sc, sz),
             sz.runs,
         )
         .await?;
-        let redis = measure(&config(redis_socket, Target::Redis, &sc, sz), sz.runs).await?;
         eprintln!(
             "{:32} trackcache {:>10.0} ops/s p50 {:>7.1} µs | redis {:>10.0} ops/s p50 {:>7.1} µs",
             sc.name,
