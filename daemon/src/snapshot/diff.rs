@@ -68,8 +68,14 @@ impl Diff {
 /// Accumulates a diff against an index.
 #[derive(Default)]
 pub struct Differ {
-    seen: HashSet<Box<str>>,
+    /// 128-bit hashes of the ids seen: no allocation per track, and a
+    /// collision (which would hide one removal) is beyond any library size.
+    seen: HashSet<u128, foldhash::fast::RandomState>,
     diff: Diff,
+}
+
+fn id_hash(id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 impl Differ {
@@ -89,7 +95,7 @@ impl Differ {
             Some(_) => None,
         };
         self.diff.total += 1;
-        if !self.seen.insert(track.id.as_str().into()) {
+        if !self.seen.insert(id_hash(&track.id)) {
             // A second track with the same id: the last one wins.
             self.diff.duplicates += 1;
             self.diff.total -= 1;
@@ -109,7 +115,7 @@ impl Differ {
     pub fn finish(mut self, index: &LibraryIndex) -> Diff {
         let mut removed: Vec<Box<str>> = index
             .ids()
-            .filter(|id| !self.seen.contains(*id))
+            .filter(|id| !self.seen.contains(&id_hash(id)))
             .map(Into::into)
             .collect();
         removed.sort();

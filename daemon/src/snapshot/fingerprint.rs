@@ -8,7 +8,6 @@
 //! fields are still kept current in the snapshot, silently.
 
 use trackcache_protocol::{FieldChange, Track};
-use xxhash_rust::xxh3::Xxh3;
 
 /// Fields that make up the fingerprint, with their `Track` names.
 pub const FINGERPRINT_FIELDS: [&str; 8] = [
@@ -35,46 +34,74 @@ fn fields(t: &Track) -> [Option<String>; 8] {
     ]
 }
 
-/// Feeds one optional string: a tag byte and a length make ("ab","c") and
+thread_local! {
+    /// Reused by both hashes: a re-read hashes every track of the library
+    /// twice, and one-shot xxh3 over a buffer is several times faster than
+    /// the streaming hasher fed field by field.
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn with_buf(fill: impl FnOnce(&mut Vec<u8>)) -> u64 {
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        fill(buf);
+        xxhash_rust::xxh3::xxh3_64(buf)
+    })
+}
+
+/// Appends one optional string: a tag byte and a length make ("ab","c") and
 /// ("a","bc") differ, and None differ from Some("").
-fn feed(h: &mut Xxh3, v: Option<&str>) {
+fn feed(buf: &mut Vec<u8>, v: Option<&str>) {
     match v {
-        None => h.update(&[0]),
+        None => buf.push(0),
         Some(s) => {
-            h.update(&[1]);
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
+            buf.push(1);
+            buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            buf.extend_from_slice(s.as_bytes());
         }
     }
 }
 
-/// Hash of the cache-relevant fields.
+/// Hash of the cache-relevant fields. Its byte layout is fixed: a change
+/// would make every track of every library "modified" once.
 pub fn fingerprint(t: &Track) -> u64 {
-    let mut h = Xxh3::new();
-    feed(&mut h, Some(&t.id));
-    feed(&mut h, t.name.as_deref());
-    feed(&mut h, t.artist.as_deref());
-    feed(&mut h, t.album_artist.as_deref());
-    feed(&mut h, t.album.as_deref());
-    feed(&mut h, t.genre.as_deref());
-    match t.year {
-        None => h.update(&[0]),
-        Some(y) => {
-            h.update(&[1]);
-            h.update(&y.to_le_bytes());
+    with_buf(|buf| {
+        feed(buf, Some(&t.id));
+        feed(buf, t.name.as_deref());
+        feed(buf, t.artist.as_deref());
+        feed(buf, t.album_artist.as_deref());
+        feed(buf, t.album.as_deref());
+        feed(buf, t.genre.as_deref());
+        match t.year {
+            None => buf.push(0),
+            Some(y) => {
+                buf.push(1);
+                buf.extend_from_slice(&y.to_le_bytes());
+            }
         }
+        feed(buf, t.location.as_deref());
+    })
+}
+
+/// Collects what `Hash` writes, for one-shot hashing.
+struct Collect<'a>(&'a mut Vec<u8>);
+
+impl std::hash::Hasher for Collect<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
     }
-    feed(&mut h, t.location.as_deref());
-    h.digest()
+
+    fn finish(&self) -> u64 {
+        unreachable!("only the collected bytes are used")
+    }
 }
 
 /// Hash of the whole track: any change at all. Computed from the fields
-/// (no encoding), so unchanged tracks cost no allocation when diffed.
+/// (no encoding). It may change between versions of the program; the
+/// result is one silent refresh of the stored tracks, never an event.
 pub fn content_hash(t: &Track) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = Xxh3::new();
-    t.hash(&mut h);
-    h.finish()
+    use std::hash::Hash;
+    with_buf(|buf| t.hash(&mut Collect(buf)))
 }
 
 /// The fingerprint fields that differ, with old and new values as text.

@@ -159,7 +159,8 @@ fn track_hash(id: &str, year: Option<i32>) -> u64 {
 #[derive(Default)]
 pub struct LibraryIndex {
     names: Interner,
-    tracks: HashMap<Box<str>, IndexEntry>,
+    /// foldhash: every track of a re-read is looked up here.
+    tracks: HashMap<Box<str>, IndexEntry, foldhash::fast::RandomState>,
     albums: HashMap<(Sym, Sym), AlbumAgg>,
 }
 
