@@ -8,6 +8,7 @@
 mod apple_xml;
 mod error;
 mod jsonl;
+mod lines;
 mod plist_date;
 
 use std::collections::HashMap;
