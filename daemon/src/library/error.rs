@@ -21,13 +21,6 @@ pub struct Position {
     pub offset: u64,
 }
 
-impl Position {
-    /// Finds the line of byte `offset` in `input`, a whole file.
-    pub(crate) fn locate(input: &[u8], offset: usize) -> Self {
-        super::lines::Lines::default().position(0, input, offset)
-    }
-}
-
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {} (byte {})", self.line, self.offset)
@@ -41,7 +34,7 @@ pub enum LibraryErrorKind {
     Truncated,
     /// The document is complete but its syntax or structure is wrong.
     Malformed,
-    /// Reading the input failed (a parse that reads its input): nothing is
+    /// Reading the input failed (see [`super::parse_stream`]): nothing is
     /// known about the rest of the document.
     Read,
 }

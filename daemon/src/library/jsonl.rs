@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use trackcache_protocol::{MediaFlags, Track};
 
 use super::lines::Lines;
-use super::{LibraryError, LibraryFormat, ParsedLibrary, Position};
+use super::{LibraryError, LibraryFormat, Position};
 
 /// One line as written; every field optional, unknown fields ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -129,16 +129,6 @@ fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Er
 
     // `deserialize_any` is fine here: this struct is only ever read from JSON.
     deserializer.deserialize_any(DateVisitor)
-}
-
-/// Parses a whole JSON Lines library held in memory.
-pub(super) fn parse(input: &[u8]) -> Result<ParsedLibrary, LibraryError> {
-    let mut tracks = Vec::new();
-    parse_stream(&mut &*input, &mut |t| tracks.push(t))?;
-    Ok(ParsedLibrary {
-        tracks,
-        meta: Default::default(),
-    })
 }
 
 /// Bytes the reader is asked for at a time.

@@ -42,6 +42,19 @@ impl Lines {
         }
     }
 
+    /// The count after `bytes`, which start at the current point, given
+    /// `counted`, the count of `bytes` alone (`Lines::default().after(bytes)`,
+    /// perhaps made on another thread).
+    pub(crate) fn join(self, bytes: &[u8], counted: Lines) -> Self {
+        match bytes.first() {
+            None => self,
+            Some(&first) => Self {
+                ended: self.ended + u64::from(self.cr_pending && first != b'\n') + counted.ended,
+                cr_pending: counted.cr_pending,
+            },
+        }
+    }
+
     /// Where byte `at` of `bytes` is, when `bytes` start at the current
     /// point, which is file offset `base`. Only errors call this, so the
     /// scan it makes of `bytes[..at]` is no cost to parsing.
@@ -88,6 +101,11 @@ mod tests {
                 let got = if at < split {
                     Lines::default().position(0, head, at).line
                 } else {
+                    let counted = Lines::default().after(tail);
+                    assert_eq!(
+                        Lines::default().after(head).join(tail, counted),
+                        Lines::default().after(head).after(tail)
+                    );
                     Lines::default()
                         .after(head)
                         .position(split as u64, tail, at - split)
