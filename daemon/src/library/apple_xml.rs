@@ -31,6 +31,8 @@ mod worker;
 #[cfg(test)]
 mod error_tests;
 #[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod value_tests;
