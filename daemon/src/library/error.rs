@@ -4,45 +4,21 @@
 //! Every error says whether the file was cut short ([`LibraryErrorKind::Truncated`])
 //! or is wrong ([`LibraryErrorKind::Malformed`]), because the daemon acts
 //! differently on each: a truncated export is usually still being written and
-//! is worth retrying shortly, a malformed one needs a person.
+//! is worth retrying shortly, a malformed one needs a person. A streamed
+//! parse can also fail to read its input ([`LibraryErrorKind::Read`]).
 
 use std::fmt;
 
 use super::LibraryFormat;
 
-/// A place in the library file, for error messages.
+/// A place in the library file, for error messages (counted by
+/// `lines::Lines`, which the parsers keep up to date as they read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
     /// 1-based line number (`\n`, `\r\n` and a lone `\r` each end a line).
     pub line: u64,
     /// 0-based byte offset from the start of the file (a BOM counts).
     pub offset: u64,
-}
-
-impl Position {
-    /// Finds the line of byte `offset` in `input`.
-    ///
-    /// Only called when building an error, so a linear scan is fine: it keeps
-    /// line counting out of the hot parsing loop.
-    pub(crate) fn locate(input: &[u8], offset: usize) -> Self {
-        let end = offset.min(input.len());
-        let mut line = 1u64;
-        let mut i = 0;
-        while i < end {
-            match input[i] {
-                b'\n' => line += 1,
-                // A lone CR (classic Mac line ending) ends a line too; a CR
-                // of a CRLF pair is counted by its LF.
-                b'\r' if input.get(i + 1) != Some(&b'\n') => line += 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        Self {
-            line,
-            offset: offset as u64,
-        }
-    }
 }
 
 impl fmt::Display for Position {
@@ -58,6 +34,9 @@ pub enum LibraryErrorKind {
     Truncated,
     /// The document is complete but its syntax or structure is wrong.
     Malformed,
+    /// Reading the input failed (see [`super::parse_stream`]): nothing is
+    /// known about the rest of the document.
+    Read,
 }
 
 /// Why a library file could not be parsed. No tracks are returned with it:
@@ -94,6 +73,16 @@ pub enum LibraryError {
         /// What is wrong, in words.
         reason: String,
     },
+    /// Reading failed (see [`LibraryErrorKind::Read`]).
+    #[error("{format} library file could not be read after {at}: {source}; nothing was loaded")]
+    Read {
+        /// The format that was being parsed.
+        format: LibraryFormat,
+        /// How far the file had been read.
+        at: Position,
+        /// What the reader reported.
+        source: std::io::Error,
+    },
 }
 
 /// ` in track X` or nothing, for the malformed message.
@@ -102,11 +91,12 @@ fn in_track(track: Option<&str>) -> String {
 }
 
 impl LibraryError {
-    /// Truncated or malformed.
+    /// Truncated, malformed or unreadable.
     pub fn kind(&self) -> LibraryErrorKind {
         match self {
             Self::Truncated { .. } => LibraryErrorKind::Truncated,
             Self::Malformed { .. } => LibraryErrorKind::Malformed,
+            Self::Read { .. } => LibraryErrorKind::Read,
         }
     }
 
@@ -118,14 +108,14 @@ impl LibraryError {
     /// Where in the file the problem is.
     pub fn position(&self) -> Position {
         match self {
-            Self::Truncated { at, .. } | Self::Malformed { at, .. } => *at,
+            Self::Truncated { at, .. } | Self::Malformed { at, .. } | Self::Read { at, .. } => *at,
         }
     }
 
     /// The track being read when the problem was found, if known.
     pub fn track(&self) -> Option<&str> {
         match self {
-            Self::Truncated { .. } => None,
+            Self::Truncated { .. } | Self::Read { .. } => None,
             Self::Malformed { track, .. } => track.as_deref(),
         }
     }
@@ -144,21 +134,5 @@ impl LibraryFormat {
                  (or \"track_id\"), so fix that line"
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_count_lf_crlf_and_lone_cr() {
-        let input = b"a\nb\r\nc\rd";
-        assert_eq!(Position::locate(input, 0).line, 1);
-        assert_eq!(Position::locate(input, 2).line, 2);
-        assert_eq!(Position::locate(input, 5).line, 3);
-        assert_eq!(Position::locate(input, 7).line, 4);
-        // Past the end clamps instead of panicking.
-        assert_eq!(Position::locate(input, 100).line, 4);
     }
 }

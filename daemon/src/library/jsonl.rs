@@ -1,4 +1,5 @@
-//! JSON Lines libraries: one JSON object per track per line.
+//! JSON Lines libraries: one JSON object per track per line, read from a
+//! reader line by line.
 //!
 //! Field names are those of [`Track`]. Lines are read into [`TrackLine`], an
 //! input-only struct, rather than into `Track` itself: the input is looser
@@ -7,6 +8,7 @@
 //! they are also bincode-encoded, which cannot use `deserialize_any`.
 
 use std::fmt;
+use std::io::{BufRead, BufReader, Read};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
@@ -14,7 +16,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use trackcache_protocol::{MediaFlags, Track};
 
-use super::{LibraryError, LibraryFormat, ParsedLibrary, Position};
+use super::lines::Lines;
+use super::{LibraryError, LibraryFormat, Position};
 
 /// One line as written; every field optional, unknown fields ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -128,76 +131,121 @@ fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Er
     deserializer.deserialize_any(DateVisitor)
 }
 
-/// Parses a whole JSON Lines library.
-pub(super) fn parse(input: &[u8]) -> Result<ParsedLibrary, LibraryError> {
-    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let base = input.len() - body.len();
-    let mut tracks = Vec::new();
-    let mut start = 0;
+/// Bytes the reader is asked for at a time.
+const READ_BUFFER: usize = 64 << 10;
+
+/// Parses a JSON Lines library read from `reader` line by line, handing
+/// each track to `sink` in file order. Memory holds one line at a time.
+pub(super) fn parse_stream(
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Track),
+) -> Result<(), LibraryError> {
+    let mut input = BufReader::with_capacity(READ_BUFFER, reader);
+    let mut line = Vec::new();
+    // Where `line` starts in the file, and the line breaks before it.
+    let mut offset = 0u64;
+    let mut lines = Lines::default();
     let mut line_no = 0u64;
-    while start < body.len() {
-        line_no += 1;
-        let (line, next, ended) = match body[start..].iter().position(|&b| b == b'\n') {
-            Some(n) => (&body[start..start + n], start + n + 1, true),
-            None => (&body[start..], body.len(), false),
-        };
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            let at = base + start;
-            tracks.push(parse_line(line, input, at, line_no, ended)?);
-        }
-        start = next;
-    }
-    Ok(ParsedLibrary {
-        tracks,
-        meta: Default::default(),
-    })
-}
-
-/// Parses line `line_no`, which starts at file offset `at`; `ended` tells
-/// whether a newline follows it.
-fn parse_line(
-    line: &[u8],
-    input: &[u8],
-    at: usize,
-    line_no: u64,
-    ended: bool,
-) -> Result<Track, LibraryError> {
-    let parsed: TrackLine = match serde_json::from_slice(line) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            // A writer that was cut off leaves a last line with no newline
-            // that stops in the middle of the object. (serde_json finds the
-            // end of a string before checking its UTF-8, so a cut inside a
-            // multi-byte character is an EOF error too.)
-            let column = e.column().saturating_sub(1);
-            if !ended && e.is_eof() {
-                return Err(LibraryError::Truncated {
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(source) => {
+                return Err(LibraryError::Read {
                     format: LibraryFormat::Jsonl,
-                    at: Position::locate(input, input.len()),
-                    context: format!(
-                        "in the middle of line {line_no} (no closing brace or newline)"
-                    ),
-                });
+                    at: lines.position(offset, &line, line.len()),
+                    source,
+                })
             }
-            return Err(malformed(input, at + column, line_no, e.to_string()));
         }
-    };
-    parsed.into_track().ok_or_else(|| LibraryError::Malformed {
-        format: LibraryFormat::Jsonl,
-        at: Position::locate(input, at),
-        track: None,
-        reason: format!("line {line_no} has no \"id\" (nor a \"track_id\" to make one from)"),
-    })
+        line_no += 1;
+        let here = Line {
+            bytes: &line,
+            offset,
+            lines,
+            number: line_no,
+        };
+        if let Some(track) = here.parse()? {
+            sink(track);
+        }
+        lines = lines.after(&line);
+        offset += line.len() as u64;
+    }
 }
 
-/// A malformed-line error at file offset `at`.
-fn malformed(input: &[u8], at: usize, line_no: u64, why: String) -> LibraryError {
-    LibraryError::Malformed {
-        format: LibraryFormat::Jsonl,
-        at: Position::locate(input, at),
-        track: None,
-        reason: format!("line {line_no} is not a valid track object: {why}"),
+/// One line of the file as read, with its newline if it has one.
+struct Line<'a> {
+    bytes: &'a [u8],
+    /// File offset of `bytes[0]`.
+    offset: u64,
+    /// Line breaks before it.
+    lines: Lines,
+    /// 1-based line number (lines end at LF only; see [`Lines`] for the
+    /// line in positions, which counts a lone CR too).
+    number: u64,
+}
+
+impl Line<'_> {
+    /// The track on this line; `None` for a blank line.
+    fn parse(&self) -> Result<Option<Track>, LibraryError> {
+        // A byte order mark may start the file, and is not part of line 1.
+        let start = if self.offset == 0 && self.bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let ended = self.bytes.last() == Some(&b'\n');
+        let text = &self.bytes[start..self.bytes.len() - usize::from(ended)];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let parsed: TrackLine = match serde_json::from_slice(text) {
+            Ok(parsed) => parsed,
+            Err(e) => return Err(self.json_error(&e, start, ended)),
+        };
+        let line_no = self.number;
+        match parsed.into_track() {
+            Some(track) => Ok(Some(track)),
+            None => Err(LibraryError::Malformed {
+                format: LibraryFormat::Jsonl,
+                at: self.position(start),
+                track: None,
+                reason: format!(
+                    "line {line_no} has no \"id\" (nor a \"track_id\" to make one from)"
+                ),
+            }),
+        }
+    }
+
+    /// The error for JSON that does not parse, its text starting at byte
+    /// `start` of the line; `ended` tells whether a newline follows it.
+    fn json_error(&self, e: &serde_json::Error, start: usize, ended: bool) -> LibraryError {
+        let line_no = self.number;
+        // A writer that was cut off leaves a last line with no newline that
+        // stops in the middle of the object. (serde_json finds the end of a
+        // string before checking its UTF-8, so a cut inside a multi-byte
+        // character is an EOF error too.)
+        if !ended && e.is_eof() {
+            return LibraryError::Truncated {
+                format: LibraryFormat::Jsonl,
+                at: self.position(self.bytes.len()),
+                context: format!("in the middle of line {line_no} (no closing brace or newline)"),
+            };
+        }
+        let column = e.column().saturating_sub(1);
+        LibraryError::Malformed {
+            format: LibraryFormat::Jsonl,
+            at: self.position(start + column),
+            track: None,
+            reason: format!("line {line_no} is not a valid track object: {e}"),
+        }
+    }
+
+    /// The file position of byte `at` of the line.
+    fn position(&self, at: usize) -> Position {
+        self.lines.position(self.offset, self.bytes, at)
     }
 }
 

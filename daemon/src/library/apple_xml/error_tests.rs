@@ -2,12 +2,30 @@
 //! clear message, and every truncation is told apart from a short library.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::tests::{entry, kv, library, parse_xml, playlists, PROLOG};
+use super::tests::{entry, kv, library, parse_xml, playlists, stream, PROLOG};
 use crate::library::{LibraryError, LibraryErrorKind};
+
+/// Chunk sizes and thread counts that put piece boundaries all over a
+/// small document (see `stream_tests` for every chunk size).
+const STREAMED: [(usize, usize); 2] = [(64, 2), (7, 1)];
+
+/// Asserts that streaming `doc` in small chunks gives `expected`'s error.
+fn same_when_streamed(doc: &[u8], expected: &LibraryError) {
+    for (chunk, threads) in STREAMED {
+        match stream(doc, chunk, threads) {
+            Ok(lib) => panic!("chunk {chunk}: {} tracks, not {expected}", lib.tracks.len()),
+            Err(e) => {
+                assert_eq!(e.to_string(), expected.to_string(), "chunk {chunk}");
+                assert_eq!(e.position(), expected.position(), "chunk {chunk}");
+            }
+        }
+    }
+}
 
 fn malformed(doc: &str) -> LibraryError {
     let err = parse_xml(doc).expect_err("should be refused");
     assert_eq!(err.kind(), LibraryErrorKind::Malformed, "{err}");
+    same_when_streamed(doc.as_bytes(), &err);
     err
 }
 
@@ -41,7 +59,10 @@ fn every_truncation_is_an_error_never_fewer_tracks() {
     for cut in 0..bytes.len() {
         match crate::library::parse(crate::library::LibraryFormat::AppleXml, &bytes[..cut]) {
             Ok(lib) => panic!("cut at {cut} parsed to {} tracks", lib.tracks.len()),
-            Err(e) => assert!(e.is_truncated(), "cut at {cut}: {e}"),
+            Err(e) => {
+                assert!(e.is_truncated(), "cut at {cut}: {e}");
+                same_when_streamed(&bytes[..cut], &e);
+            }
         }
     }
 }
@@ -53,8 +74,10 @@ fn every_crlf_truncation_is_an_error() {
         let err = crate::library::parse(
             crate::library::LibraryFormat::AppleXml,
             &doc.as_bytes()[..cut],
-        );
-        assert!(err.expect_err("truncated").is_truncated(), "cut at {cut}");
+        )
+        .expect_err("truncated");
+        assert!(err.is_truncated(), "cut at {cut}");
+        same_when_streamed(&doc.as_bytes()[..cut], &err);
     }
 }
 
@@ -71,6 +94,7 @@ fn truncated_message_names_the_track_and_line() {
     assert!(text.contains("truncated or still being written"), "{text}");
     assert_eq!(err.position().line, 19);
     assert_eq!(err.position().offset, cut as u64);
+    same_when_streamed(&doc.as_bytes()[..cut], &err);
 }
 
 #[test]
@@ -78,6 +102,7 @@ fn empty_file_is_truncated() {
     for doc in ["", "\u{feff}", "   \n"] {
         let err = parse_xml(doc).unwrap_err();
         assert!(err.is_truncated(), "{err}");
+        same_when_streamed(doc.as_bytes(), &err);
         assert!(
             err.to_string().contains("before the <plist> root element"),
             "{err}"
@@ -200,6 +225,7 @@ fn invalid_utf8_in_the_middle_is_malformed() {
     bytes[at] = 0xFF;
     let err = crate::library::parse(crate::library::LibraryFormat::AppleXml, &bytes).unwrap_err();
     assert_eq!(err.kind(), LibraryErrorKind::Malformed, "{err}");
+    same_when_streamed(&bytes, &err);
 }
 
 #[test]

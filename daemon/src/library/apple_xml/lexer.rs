@@ -4,13 +4,20 @@
 //! The lexer owns the "where are we" state used in messages, so that every
 //! error can say which track it was in and whether the file merely ends
 //! early (truncated) or is wrong (malformed). It reads values (scalars, and
-//! containers by skipping them with validation) but knows nothing about
-//! tracks.
+//! containers by skipping them with validation, see [`super::skip`]) but
+//! knows nothing about tracks.
+//!
+//! A lexer reads one piece of the file at a time; its [`Origin`] says where
+//! the piece sits, for positions, and whether the file goes on after it.
+//! When it does, running out of input is not an error of the file but a
+//! sign to read more: the error built for it is a cheap placeholder that
+//! the caller never shows (see [`Lexer::ran_out`]).
 
 use std::borrow::Cow;
 
 use super::scan::{ScanError, Scanner};
 use super::token::{Tag, Tok};
+use crate::library::lines::Lines;
 use crate::library::{LibraryError, LibraryFormat, Position};
 
 /// A value that was read. Scalar text is kept unparsed so that the caller
@@ -25,7 +32,7 @@ pub(super) enum Value<'a> {
 }
 
 /// The start of a value: a scalar read whole, or a container still open.
-enum Begun<'a> {
+pub(super) enum Begun<'a> {
     Value(Value<'a>),
     Container(Tag),
 }
@@ -48,36 +55,46 @@ pub(super) enum Place<'a> {
     Epilogue,
 }
 
-/// Property-list tokens of one document.
-#[derive(Clone)]
+/// Where a lexer's input sits in the file.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Origin {
+    /// File offset of the input's first byte.
+    pub(super) base: u64,
+    /// Line breaks before the input (a placeholder when a piece is read
+    /// ahead on another thread: its errors are then never shown).
+    pub(super) lines: Lines,
+    /// The file goes on after the input.
+    pub(super) more: bool,
+}
+
+/// Property-list tokens of one document, or of one piece of it.
 pub(super) struct Lexer<'a> {
     scan: Scanner<'a>,
-    /// The whole file, for line numbers in errors.
+    /// The input, for line numbers in errors.
     input: &'a [u8],
+    origin: Origin,
     place: Place<'a>,
 }
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(input: &'a [u8]) -> Self {
+    pub(super) fn new(input: &'a [u8], origin: Origin) -> Self {
         Self {
-            scan: Scanner::new(input),
+            scan: Scanner::new(input, origin.base == 0),
             input,
+            origin,
             place: Place::Prolog,
         }
     }
 
-    /// A lexer at `pos` of the same document, inside the Tracks dict.
-    pub(super) fn fork_at(&self, pos: usize) -> Self {
-        Self {
-            scan: self.scan.fork_at(pos),
-            input: self.input,
-            place: Place::Tracks,
-        }
+    /// True when `e` only says that this lexer's input ran out before the
+    /// file did: the caller should read more and try again.
+    pub(super) fn ran_out(&self, e: &LibraryError) -> bool {
+        self.origin.more && e.is_truncated()
     }
 
-    /// The (valid UTF-8 part of the) input.
-    pub(super) fn source(&self) -> &'a str {
-        self.scan.source()
+    /// Whether the file goes on after this lexer's input.
+    pub(super) fn more(&self) -> bool {
+        self.origin.more
     }
 
     /// The next byte to read.
@@ -141,7 +158,7 @@ impl<'a> Lexer<'a> {
         match self.begin_value(tok)? {
             Some(Begun::Value(v)) => Ok(v),
             Some(Begun::Container(tag)) => {
-                self.skip_container(tag, Cow::Owned(key.to_owned()))?;
+                self.skip_container(tag, Cow::Borrowed(key))?;
                 Ok(Value::Other)
             }
             None => Err(self.no_value(key, tok)),
@@ -159,7 +176,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The error for a dict key followed by `tok` instead of a value.
-    fn no_value(&self, key: &str, tok: Tok) -> LibraryError {
+    pub(super) fn no_value(&self, key: &str, tok: Tok) -> LibraryError {
         if tok == Tok::Eof {
             return self.truncated();
         }
@@ -170,7 +187,7 @@ impl<'a> Lexer<'a> {
 
     /// Starts reading a value whose first token is `tok`; `None` if `tok`
     /// cannot start a value.
-    fn begin_value(&mut self, tok: Tok) -> Result<Option<Begun<'a>>, LibraryError> {
+    pub(super) fn begin_value(&mut self, tok: Tok) -> Result<Option<Begun<'a>>, LibraryError> {
         let value = match tok {
             Tok::Open(Tag::String) => Value::Str(self.text(Tag::String)?),
             Tok::Open(Tag::Integer) => Value::Int(self.text(Tag::Integer)?),
@@ -202,63 +219,6 @@ impl<'a> Lexer<'a> {
         Ok(Some(Begun::Value(value)))
     }
 
-    /// Skips the dict or array `first` that was just opened, checking that
-    /// it is well formed: every dict key has a value, every tag is closed.
-    /// Iterative, so a deeply nested hostile file cannot overflow the stack.
-    fn skip_container(&mut self, first: Tag, key: Cow<'a, str>) -> Result<(), LibraryError> {
-        struct Open<'k> {
-            tag: Tag,
-            /// The key whose value this container is (for messages).
-            key: Cow<'k, str>,
-            /// In a dict: a key comes next (else a value).
-            want_key: bool,
-        }
-        let mut stack = vec![Open {
-            tag: first,
-            key,
-            want_key: true,
-        }];
-        while let Some(top) = stack.last_mut() {
-            let tok = self.next()?;
-            match (top.tag, top.want_key, tok) {
-                (_, _, Tok::Eof) => return Err(self.truncated()),
-                (Tag::Dict, true, Tok::Open(Tag::Key)) => {
-                    top.key = self.text(Tag::Key)?;
-                    top.want_key = false;
-                }
-                (Tag::Dict, true, Tok::Close(Tag::Dict))
-                | (Tag::Array, _, Tok::Close(Tag::Array)) => {
-                    stack.pop();
-                }
-                (Tag::Dict, true, tok) => {
-                    return Err(self.malformed_here(format!(
-                        "expected <key> or </dict> in the dict of \"{}\", found {tok}",
-                        top.key
-                    )))
-                }
-                (tag, _, tok) => {
-                    top.want_key = true;
-                    let key = top.key.clone();
-                    match self.begin_value(tok)? {
-                        Some(Begun::Value(_)) => {}
-                        Some(Begun::Container(inner)) => stack.push(Open {
-                            tag: inner,
-                            key,
-                            want_key: true,
-                        }),
-                        None if tag == Tag::Dict => return Err(self.no_value(&key, tok)),
-                        None => {
-                            return Err(self.malformed_here(format!(
-                            "expected a value or </array> in the array of \"{key}\", found {tok}"
-                        )))
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// The error for `tok` where the parser expected something else.
     pub(super) fn unexpected(&self, tok: Tok, expected: &str) -> LibraryError {
         if tok == Tok::Eof {
@@ -280,14 +240,29 @@ impl<'a> Lexer<'a> {
         };
         LibraryError::Malformed {
             format: LibraryFormat::AppleXml,
-            at: Position::locate(self.input, at),
+            at: self.position(at),
             track,
             reason,
         }
     }
 
-    /// The error for a document that ends where it does now.
+    /// The file position of byte `at` of the input.
+    fn position(&self, at: usize) -> Position {
+        let Origin { base, lines, .. } = self.origin;
+        lines.position(base, self.input, at)
+    }
+
+    /// The error for a document that ends where it does now; when the file
+    /// goes on, a placeholder for [`Self::ran_out`] that costs nothing to
+    /// build (no line count, no message).
     pub(super) fn truncated(&self) -> LibraryError {
+        if self.origin.more {
+            return LibraryError::Truncated {
+                format: LibraryFormat::AppleXml,
+                at: Position { line: 0, offset: 0 },
+                context: String::new(),
+            };
+        }
         let context = match &self.place {
             Place::Prolog => "before the <plist> root element".to_owned(),
             Place::Header => "inside the library's top-level <dict>".to_owned(),
@@ -295,13 +270,13 @@ impl<'a> Lexer<'a> {
             Place::Tracks => "inside the Tracks <dict>, between two tracks".to_owned(),
             Place::Track { key, start } => format!(
                 "inside track {key}'s <dict> (opened at line {})",
-                Position::locate(self.input, *start).line
+                self.position(*start).line
             ),
             Place::Epilogue => "before </plist>".to_owned(),
         };
         LibraryError::Truncated {
             format: LibraryFormat::AppleXml,
-            at: Position::locate(self.input, self.input.len()),
+            at: self.position(self.input.len()),
             context,
         }
     }

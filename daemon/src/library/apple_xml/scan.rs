@@ -1,13 +1,16 @@
 //! The XML tokenizer under the plist lexer: markup and text over one
-//! borrowed `&str`, reporting only "ran out of input" or "malformed here".
+//! borrowed `&str`, a piece of the document, reporting only "ran out of
+//! input" or "malformed here". Running out is the end of the file or just
+//! of the piece; the lexer's caller tells which.
 //!
 //! Why hand-written rather than quick-xml's reader: the daemon must parse a
 //! 115 MB, 100,000-track export in under 0.4 s on a small machine, and
 //! quick-xml 0.42's borrowed reader alone (no handlers) needs 0.6-0.8 s
 //! there, a quarter of it validating UTF-8 event by event. A property list
 //! is a tiny subset of XML: no namespaces, no entity declarations, no
-//! attributes that matter. So the input is validated as UTF-8 once, up
-//! front, and this scanner hops from `<` to `<` (memchr and a small SWAR
+//! attributes that matter. So each piece is validated as UTF-8 once, up
+//! front (a character cut by the piece's end reads as running out), and
+//! this scanner hops from `<` to `<` (memchr and a small SWAR
 //! search), checking names and nesting as it goes; quick-xml is still used
 //! to decode entities (only in text that contains `&`). See
 //! docs/library-parsing.md.
@@ -36,8 +39,7 @@ struct BadUtf8 {
     cut_off: bool,
 }
 
-/// Markup and text of one document.
-#[derive(Clone)]
+/// Markup and text of one document, or of one piece of it.
 pub(super) struct Scanner<'a> {
     /// The input up to its first invalid UTF-8 byte (all of it, normally).
     text: &'a str,
@@ -49,7 +51,9 @@ pub(super) struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub(super) fn new(input: &'a [u8]) -> Self {
+    /// A scanner over `input`; `file_start` when `input` begins the file,
+    /// where (and only where) a byte order mark is skipped.
+    pub(super) fn new(input: &'a [u8], file_start: bool) -> Self {
         let (text, bad_utf8) = match std::str::from_utf8(input) {
             Ok(text) => (text, None),
             Err(e) => {
@@ -65,7 +69,11 @@ impl<'a> Scanner<'a> {
                 )
             }
         };
-        let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let pos = if file_start && text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        };
         Self {
             text,
             bad_utf8,
@@ -90,23 +98,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The (valid UTF-8 part of the) input.
-    pub(super) fn source(&self) -> &'a str {
-        self.text
-    }
-
     /// The next byte to read.
     pub(super) fn pos(&self) -> usize {
         self.pos
-    }
-
-    /// A scanner over the same input that starts at `pos`.
-    pub(super) fn fork_at(&self, pos: usize) -> Self {
-        Self {
-            pos,
-            tok_start: pos,
-            ..self.clone()
-        }
     }
 
     /// Skips whitespace and returns where the next markup or text starts.

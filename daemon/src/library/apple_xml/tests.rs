@@ -4,6 +4,7 @@
 
 use trackcache_protocol::{MediaFlags, Track};
 
+use super::Tuning;
 use crate::library::{parse, LibraryError, LibraryFormat, ParsedLibrary};
 
 pub(super) const PROLOG: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -42,6 +43,22 @@ pub(super) fn kv(key: &str, value: &str) -> String {
 pub(super) fn parse_xml(doc: &str) -> Result<ParsedLibrary, LibraryError> {
     parse(LibraryFormat::AppleXml, doc.as_bytes())
 }
+
+/// Streams `doc` through the parser `chunk` bytes at a time on `threads`
+/// threads, collecting every track handed over (duplicates included).
+pub(super) fn stream(
+    doc: &[u8],
+    chunk: usize,
+    threads: usize,
+) -> Result<ParsedLibrary, LibraryError> {
+    let mut tracks = Vec::new();
+    let tuning = Tuning { chunk, threads };
+    let meta = super::parse_stream(&mut &doc[..], &mut |t| tracks.push(t), tuning)?;
+    Ok(ParsedLibrary { tracks, meta })
+}
+
+/// A chunk bigger than any test document: one window, as a slice parse.
+pub(super) const WHOLE: usize = 1 << 20;
 
 /// The only track of `doc`.
 pub(super) fn one(doc: &str) -> Track {

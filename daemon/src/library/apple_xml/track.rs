@@ -11,7 +11,7 @@ use trackcache_protocol::Track;
 
 use super::lexer::{Lexer, Place};
 use super::token::{Tag, Tok};
-use super::{bool_value, date_value, int_value, string_value};
+use super::values::{bool_value, date_value, int_value, string_value};
 use crate::library::LibraryError;
 
 /// Reads the start of the `Tracks` value: true when it is a `<dict>` with
@@ -24,22 +24,37 @@ pub(super) fn open_tracks(lx: &mut Lexer<'_>) -> Result<bool, LibraryError> {
     }
 }
 
-/// Reads Tracks dict entries, appending them in file order, up to and
-/// including the dict's `</dict>` (then returns false), or until the next
-/// entry starts exactly at byte `stop_at` (then returns true).
+/// How a run of Tracks dict entries ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Entries {
+    /// The next entry would start exactly at the `stop_at` offset.
+    Stopped,
+    /// The Tracks dict's `</dict>` was read.
+    Closed,
+}
+
+/// Reads Tracks dict entries, handing each track to `sink` in file order,
+/// up to and including the dict's `</dict>`, or until the next entry starts
+/// exactly at byte `stop_at`.
+///
+/// Before each entry, `entry` is set to where it starts: when the input
+/// runs out in the middle of one, the caller knows where to pick up.
 pub(super) fn read_entries<'a>(
     lx: &mut Lexer<'a>,
-    tracks: &mut Vec<Track>,
+    sink: &mut dyn FnMut(Track),
     stop_at: Option<usize>,
-) -> Result<bool, LibraryError> {
+    entry: &mut usize,
+) -> Result<Entries, LibraryError> {
     loop {
         lx.set_place(Place::Tracks);
-        if stop_at.is_some_and(|at| lx.skip_whitespace() == at) {
-            return Ok(true);
+        let at = lx.skip_whitespace();
+        if stop_at == Some(at) {
+            return Ok(Entries::Stopped);
         }
+        *entry = at;
         match lx.next()? {
             Tok::Open(Tag::Key) => {}
-            Tok::Close(Tag::Dict) => return Ok(false),
+            Tok::Close(Tag::Dict) => return Ok(Entries::Closed),
             tok => return Err(lx.unexpected(tok, "a track's <key> or </dict> in the Tracks dict")),
         }
         let dict_key = lx.text(Tag::Key)?;
@@ -53,7 +68,7 @@ pub(super) fn read_entries<'a>(
             Tok::Empty(Tag::Dict) => finish(Track::default(), None, &dict_key),
             tok => return Err(lx.unexpected(tok, "the track's <dict>")),
         };
-        tracks.push(track);
+        sink(track);
     }
 }
 

@@ -129,3 +129,71 @@ fn empty_file_is_an_empty_library() {
     assert!(tracks("").is_empty());
     assert!(tracks("\n\n").is_empty());
 }
+
+/// A reader that hands out at most a few bytes per call.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.1 += 1;
+        let n = buf.len().min(self.0.len()).min(1 + self.1 % 5);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Streams `text` through a reader that returns a few bytes at a time.
+fn stream(text: &str) -> Result<Vec<Track>, LibraryError> {
+    let mut got = Vec::new();
+    let mut reader = Trickle(text.as_bytes(), 0);
+    crate::library::parse_stream(LibraryFormat::Jsonl, &mut reader, &mut |t| got.push(t))?;
+    Ok(got)
+}
+
+#[test]
+fn streamed_lines_are_the_same_tracks_and_errors() {
+    let good = "\u{feff}{\"id\":\"A\"}\r\n\n{\"id\":\"B\",\"name\":\"é\"}\n\r{\"id\":\"C\"}";
+    assert_eq!(stream(good).unwrap(), tracks(good));
+    let text = "{\"id\":\"A\"}\r\n\r{\"id\":\"B\"}\n{\"name\":\"é\"}\n";
+    let bad = [
+        text.to_owned(),
+        text.replace("{\"name", "{oops"),
+        // Cut off in the middle of the last line.
+        text[..text.len() - 5].to_owned(),
+    ];
+    for text in bad {
+        let expected = parse_jsonl(&text).unwrap_err();
+        let err = stream(&text).unwrap_err();
+        assert_eq!(err.to_string(), expected.to_string());
+        assert_eq!(err.position(), expected.position());
+    }
+}
+
+#[test]
+fn duplicate_ids_are_all_handed_over() {
+    let text = "{\"id\":\"A\",\"name\":\"1\"}\n{\"id\":\"B\"}\n{\"id\":\"A\",\"name\":\"2\"}\n";
+    let ids: Vec<_> = stream(text).unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!(ids, ["A", "B", "A"]);
+    assert_eq!(tracks(text).len(), 2);
+}
+
+#[test]
+fn a_failing_reader_is_a_read_error() {
+    struct Failing(usize);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("gone"));
+            }
+            let n = buf.len().min(self.0);
+            buf[..n].fill(b'\n');
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+    let err =
+        crate::library::parse_stream(LibraryFormat::Jsonl, &mut Failing(3), &mut drop).unwrap_err();
+    assert_eq!(err.kind(), LibraryErrorKind::Read, "{err}");
+    assert_eq!((err.position().line, err.position().offset), (4, 3));
+}
