@@ -163,6 +163,11 @@ fn the_connection_cap_refuses_the_next_connection_with_an_error() {
     let env = Env::new("max_connections = 2\n");
     let _d = env.start();
     let mut a = env.client();
+    // The harness's readiness probe may still hold a slot for a moment
+    // after it hung up: wait until `a` is the only connection.
+    wait_until("the readiness probe to hang up", DEADLINE, || {
+        a.status().unwrap().connections == 1
+    });
     let b = env.client();
     let err = Client::connect(&env.socket)
         .err()

@@ -57,9 +57,12 @@ pub fn hash_bytes(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-/// A reader that counts what passes through it, for progress reports.
+/// A reader that hashes and counts what passes through it: the parse reads
+/// the file once, and the hash proves afterwards that the bytes parsed are
+/// the bytes the hash-only pass saw.
 pub struct Tap<'p, R> {
     inner: R,
+    hasher: Xxh3,
     progress: &'p AtomicU64,
 }
 
@@ -67,25 +70,26 @@ impl<'p, R: Read> Tap<'p, R> {
     /// Wraps `inner`; `progress` receives the running byte count.
     pub fn new(inner: R, progress: &'p AtomicU64) -> Self {
         progress.store(0, Ordering::Relaxed);
-        Self { inner, progress }
+        Self {
+            inner,
+            hasher: Xxh3::new(),
+            progress,
+        }
+    }
+
+    /// The hash of everything read so far.
+    pub fn digest(&self) -> u128 {
+        self.hasher.digest128()
     }
 }
 
 impl<R: Read> Read for Tap<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
         self.progress.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
-}
-
-/// Reads the whole file, counting bytes into `progress`.
-pub fn read_tapped(path: &Path, progress: &AtomicU64) -> io::Result<Vec<u8>> {
-    let f = File::open(path)?;
-    let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut out = Vec::with_capacity(len + 1);
-    Tap::new(f, progress).read_to_end(&mut out)?;
-    Ok(out)
 }
 
 /// Why an exporter run failed.
@@ -189,7 +193,11 @@ mod tests {
         let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&p, &data).unwrap();
         let progress = AtomicU64::new(0);
-        assert_eq!(read_tapped(&p, &progress).unwrap(), data);
+        let mut tap = Tap::new(File::open(&p).unwrap(), &progress);
+        let mut read = Vec::new();
+        tap.read_to_end(&mut read).unwrap();
+        assert_eq!(read, data);
+        assert_eq!(tap.digest(), hash_file(&p).unwrap());
         assert_eq!(hash_bytes(&data), hash_file(&p).unwrap());
         assert_eq!(progress.load(Ordering::Relaxed), 1_000_000);
         let s = stamp(&p).unwrap();

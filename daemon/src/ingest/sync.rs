@@ -20,7 +20,7 @@ use super::source::{self, Stamp};
 use super::Library;
 use crate::clock;
 use crate::config::SourceFormat;
-use crate::library::{self, LibraryFormat};
+use crate::library::{self, LibraryErrorKind, LibraryFormat};
 use crate::snapshot::{field_changes, Diff, Differ, UpsertKind};
 use crate::store::{decode_track, SnapshotMeta, SyncBatch};
 
@@ -106,14 +106,19 @@ impl Library {
             }));
         }
         self.set_progress("reading", 0, before.size);
-        let bytes = source::read_tapped(path, &self.read_bytes).map_err(io_error)?;
+        // One streaming pass: read, hash, parse and diff a chunk at a time,
+        // so memory follows the changes, not the file's size.
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let mut tap = source::Tap::new(
+            std::io::BufReader::with_capacity(source::BUF_SIZE, file),
+            &self.read_bytes,
+        );
+        let diff = self.parse_into_diff(format, &mut tap)?;
         let after = source::stamp(path).map_err(io_error)?;
-        if after != before || source::hash_bytes(&bytes) != hash {
+        if after != before || tap.digest() != hash {
             tracing::info!(path = %path.display(), "library changed while it was read; reading again");
             return Ok(None);
         }
-        self.set_progress("parsing", 0, 0);
-        let diff = self.parse_into_diff(format, &bytes)?;
         Ok(Some(ReadOutcome::Parsed(Read {
             diff,
             stamp: before,
@@ -143,32 +148,33 @@ impl Library {
             return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
         }
         self.set_progress("parsing", 0, 0);
-        let diff = self.parse_into_diff(LibraryFormat::Jsonl, &out)?;
+        let diff = self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice())?;
         Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
     }
 
+    /// Parses `reader` and diffs every track against the index as it
+    /// arrives. A read error, a truncated or a malformed file all leave the
+    /// snapshot alone: the partial diff is dropped with the error.
     fn parse_into_diff(
         &self,
         format: LibraryFormat,
-        bytes: &[u8],
+        reader: &mut dyn std::io::Read,
     ) -> Result<Diff, LibraryErrorInfo> {
-        let parsed = library::parse(format, bytes).map_err(|e| {
-            let kind = if e.is_truncated() {
-                "truncated"
-            } else {
-                "malformed"
+        // Only this task writes the index; queries merely read it, so the
+        // read lock held for the parse blocks no one.
+        let index = self.index.read();
+        let mut differ = Differ::new();
+        library::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
+            let kind = match e.kind() {
+                LibraryErrorKind::Truncated => "truncated",
+                LibraryErrorKind::Read => "unreadable",
+                LibraryErrorKind::Malformed => "malformed",
             };
             error_info(
                 kind,
                 format!("{e} (the last good snapshot is still served)"),
             )
         })?;
-        // Only this task writes the index; queries merely read it.
-        let index = self.index.read();
-        let mut differ = Differ::new();
-        for t in &parsed.tracks {
-            differ.feed(&index, t);
-        }
         Ok(differ.finish(&index))
     }
 
