@@ -113,7 +113,7 @@ impl Library {
             std::io::BufReader::with_capacity(source::BUF_SIZE, file),
             &self.read_bytes,
         );
-        let diff = self.parse_into_diff(format, &mut tap)?;
+        let diff = self.parse_into_diff(format, &mut tap, before.size)?;
         let after = source::stamp(path).map_err(io_error)?;
         if after != before || tap.digest() != hash {
             tracing::info!(path = %path.display(), "library changed while it was read; reading again");
@@ -148,22 +148,31 @@ impl Library {
             return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
         }
         self.set_progress("parsing", 0, 0);
-        let diff = self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice())?;
+        let diff =
+            self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice(), out.len() as u64)?;
         Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
     }
 
     /// Parses `reader` and diffs every track against the index as it
-    /// arrives. A read error, a truncated or a malformed file all leave the
+    /// arrives (`size_hint`: the source's size in bytes). A read error, a truncated or a malformed file all leave the
     /// snapshot alone: the partial diff is dropped with the error.
     fn parse_into_diff(
         &self,
         format: LibraryFormat,
         reader: &mut dyn std::io::Read,
+        size_hint: u64,
     ) -> Result<Diff, LibraryErrorInfo> {
         // Only this task writes the index; queries merely read it, so the
         // read lock held for the parse blocks no one.
         let index = self.index.read();
-        let mut differ = Differ::new();
+        let mut differ = if index.is_empty() {
+            // A first import: every track is new. Exports take 1.1 to 2 KB
+            // per track, so this reserves for no fewer than there are.
+            let tracks = usize::try_from(size_hint / 1000).unwrap_or(0);
+            Differ::with_capacity(tracks, tracks)
+        } else {
+            Differ::with_capacity(index.len(), 0)
+        };
         library::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
             let kind = match e.kind() {
                 LibraryErrorKind::Truncated => "truncated",
@@ -200,7 +209,11 @@ impl Library {
 
     /// Writes a parsed diff: events, batch, index, status.
     fn commit(&self, read: Read) -> Result<SyncOutcome, LibraryErrorInfo> {
-        let Read { diff, stamp, hash } = read;
+        let Read {
+            mut diff,
+            stamp,
+            hash,
+        } = read;
         let fresh = self.status.lock().snapshot.is_none() && self.index.read().is_empty();
         let (added, modified, removed) = diff.counts();
         let events = if fresh {
@@ -240,10 +253,12 @@ impl Library {
             diff.upserts.len() as u64 + diff.removed.len() as u64,
         );
         let batch = SyncBatch {
+            // The events are built: the encoded tracks move to the batch
+            // rather than being copied (25 MB on a first import of 100,000).
             upserts: diff
                 .upserts
-                .iter()
-                .map(|u| (u.id.clone(), u.encoded.clone()))
+                .iter_mut()
+                .map(|u| (u.id.clone(), std::mem::take(&mut u.encoded)))
                 .collect(),
             removes: diff.removed.clone(),
             snapshot: Some(meta.clone()),

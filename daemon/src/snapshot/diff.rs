@@ -84,6 +84,16 @@ impl Differ {
         Self::default()
     }
 
+    /// A differ that expects `tracks` tracks of which `upserts` change:
+    /// reserving up front spares a first import of 100,000 tracks the
+    /// copies (and the doubled peak) of growing its vectors.
+    pub fn with_capacity(tracks: usize, upserts: usize) -> Self {
+        let mut d = Self::default();
+        d.seen.reserve(tracks);
+        d.diff.upserts.reserve(upserts);
+        d
+    }
+
     /// Classifies one parsed track against the snapshot. Only tracks that
     /// changed are encoded and kept.
     pub fn feed(&mut self, index: &LibraryIndex, track: &Track) {

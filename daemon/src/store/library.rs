@@ -21,7 +21,7 @@ const LOG_KEY: &[u8] = b"mlog";
 const INDEX_KEY: &[u8] = b"mindex";
 
 /// A track encoded for the store (layout byte + postcard).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EncodedTrack(pub Vec<u8>);
 
 /// What the store remembers about the snapshot as a whole.
