@@ -11,6 +11,7 @@ pub mod hub;
 pub mod ingest;
 pub mod invalidation;
 pub mod library;
+pub mod memory;
 pub mod normalize;
 pub mod server;
 pub mod snapshot;

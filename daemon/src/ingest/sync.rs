@@ -113,7 +113,11 @@ impl Library {
             std::io::BufReader::with_capacity(source::BUF_SIZE, file),
             &self.read_bytes,
         );
-        let diff = self.parse_into_diff(format, &mut tap, before.size)?;
+        let diff = self.parse_into_diff(format, &mut tap, before.size);
+        // The parse freed as much as it allocated, most of it across
+        // threads: give it back before the commit allocates its batch.
+        crate::memory::release();
+        let diff = diff?;
         let after = source::stamp(path).map_err(io_error)?;
         if after != before || tap.digest() != hash {
             tracing::info!(path = %path.display(), "library changed while it was read; reading again");
@@ -274,6 +278,10 @@ impl Library {
                     format!("could not save the new snapshot: {e}; nothing was changed"),
                 )
             })?;
+        // sled has written the batch and freed its write buffers (40 MB
+        // on a first import of 100,000 tracks): return them before the
+        // index grows.
+        crate::memory::release();
         self.apply_to_index(&diff);
         {
             let mut st = self.status.lock();
