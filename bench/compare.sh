@@ -24,6 +24,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >&2
 fi
 
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release --locked -q -p trackcache-daemon --bin trackcached -p trackcache-tests --bin trackcache-bench
 
 dir=$(mktemp -d)
@@ -67,7 +68,7 @@ max_bytes = 4294967296
 ttl_secs = 0
 persistent = true
 TOML
-./target/release/trackcached --socket "$dir/trackcache.sock" --data-dir "$dir/data" \
+"$target/release/trackcached" --socket "$dir/trackcache.sock" --data-dir "$dir/data" \
   --config "$dir/trackcache.toml" --log-level warn 2>"$dir/trackcached.log" &
 pids+=($!)
 
@@ -77,6 +78,6 @@ echo "# Request path: trackcached vs redis-server $(redis-server --version | gre
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
 echo
-./target/release/trackcache-bench suite \
+"$target/release/trackcache-bench" suite \
   --trackcache "$dir/trackcache.sock" --redis "$dir/redis.sock" --redis-aof "$dir/redis-aof.sock" \
   --runs "$RUNS" --requests "$REQUESTS" --keyspace "$KEYSPACE" "$@"
