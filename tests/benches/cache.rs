@@ -1,0 +1,64 @@
+//! Criterion benchmark of one cache namespace, the in-memory work of a
+//! generic-cache GET and SET: 100,000 preloaded keys of the load
+//! generator's shape, 200-byte values, keys picked at random so that the
+//! lookups miss the CPU caches as they do under real load.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use trackcache_daemon::cache::{Entry, Namespace};
+use trackcache_daemon::config::NamespacePolicy;
+
+const KEYS: usize = 100_000;
+const PICKS: usize = 100_000;
+
+fn entry() -> Entry {
+    Entry {
+        value: vec![7; 200],
+        negative: false,
+        stored_at_ms: 1,
+        expires_at_ms: None,
+        tags: Vec::new(),
+    }
+}
+
+fn bench_namespace(c: &mut Criterion) {
+    let policy = NamespacePolicy {
+        ttl: None,
+        max_entries: 10_000_000,
+        max_bytes: 1 << 32,
+        ..NamespacePolicy::default()
+    };
+    let keys: Vec<String> = (0..KEYS).map(|i| format!("key:{i:012}")).collect();
+    let mut ns = Namespace::new(policy);
+    for k in &keys {
+        ns.set(k, entry()).unwrap();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let picks: Vec<&str> = (0..PICKS)
+        .map(|_| keys[rng.random_range(0..KEYS)].as_str())
+        .collect();
+
+    let mut group = c.benchmark_group("namespace");
+    group.throughput(Throughput::Elements(PICKS as u64));
+    group.bench_function("get, 100k keys", |b| {
+        b.iter(|| {
+            for k in &picks {
+                black_box(ns.get(k, 2));
+            }
+        });
+    });
+    group.bench_function("set (overwrite), 100k keys", |b| {
+        b.iter(|| {
+            for k in &picks {
+                black_box(ns.set(k, entry()).unwrap());
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_namespace);
+criterion_main!(benches);
