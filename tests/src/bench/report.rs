@@ -42,9 +42,15 @@ pub fn markdown_suite(floor: &Measured, rows: &[Row], sz: &Sizes) -> String {
     );
     let _ = writeln!(
         o,
-        "| scenario | server | ops/s | p50 µs | p99 µs | p99.9 µs |"
+        "Server CPU µs/request: the server process's user plus system time (all threads, from \
+         /proc; the pid from SO_PEERCRED) during the measured requests, divided by their number. \
+         It moves less between runs than throughput does on a shared machine.\n"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| scenario | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/request |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|");
     for r in rows {
         for (name, m) in [
             ("trackcache", &r.trackcache),
@@ -59,20 +65,25 @@ pub fn markdown_suite(floor: &Measured, rows: &[Row], sz: &Sizes) -> String {
         ] {
             let _ = writeln!(
                 o,
-                "| {} | {name} | {} | {} | {} | {} |",
+                "| {} | {name} | {} | {} | {} | {} | {} |",
                 r.scenario.name,
                 spread(&m.ops, 0),
                 spread(&m.p50, 1),
                 spread(&m.p99, 1),
-                spread(&m.p999, 1)
+                spread(&m.p999, 1),
+                m.cpu_us.as_ref().map_or("?".into(), |c| spread(c, 2))
             );
         }
         let _ = writeln!(
             o,
-            "| {} | **ratio** | **{:.2}x** | {:.2}x | | |",
+            "| {} | **ratio** | **{:.2}x** | {:.2}x | | | {} |",
             r.scenario.name,
             r.trackcache.ops.median / r.redis.ops.median,
-            r.trackcache.p50.median / r.redis.p50.median
+            r.trackcache.p50.median / r.redis.p50.median,
+            match (&r.trackcache.cpu_us, &r.redis.cpu_us) {
+                (Some(t), Some(r)) if r.median > 0.0 => format!("{:.2}x", t.median / r.median),
+                _ => String::new(),
+            }
         );
     }
     let _ = writeln!(o, "\n| target | measured (medians) | |");

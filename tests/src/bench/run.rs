@@ -18,7 +18,7 @@ use trackcache_protocol::{
     codec, ClientMessage, Hello, ServerMessage, DEFAULT_MAX_FRAME_LEN, PROTOCOL_VERSION,
 };
 
-use super::{echo::Echo, resp::Resp, tc::Tc, Target, Wire};
+use super::{cpu, echo::Echo, resp::Resp, tc::Tc, Target, Wire};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -53,6 +53,9 @@ pub struct Report {
     pub elapsed: Duration,
     /// Latency in nanoseconds.
     pub hist: Histogram<u64>,
+    /// CPU time the server used during the measured part (not for the
+    /// in-process echo server, nor when the kernel would not say).
+    pub server_cpu: Option<Duration>,
 }
 
 impl Report {
@@ -64,6 +67,12 @@ impl Report {
     /// Latency quantile in microseconds.
     pub fn quantile_us(&self, q: f64) -> f64 {
         self.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+
+    /// Server CPU microseconds per request, when known.
+    pub fn server_cpu_us_per_op(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.ops > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ops as f64)
     }
 }
 
@@ -205,6 +214,7 @@ async fn phase(cfg: &Arc<Config>, requests: u64, only_sets: bool, seed: u64) -> 
         ops,
         elapsed: start.elapsed(),
         hist,
+        server_cpu: None,
     })
 }
 
@@ -226,7 +236,16 @@ pub async fn run(cfg: Config) -> io::Result<Report> {
     if cfg.warmup > 0 {
         phase(&cfg, cfg.warmup, false, 11).await?;
     }
-    phase(&cfg, cfg.requests, false, 13).await
+    let pid = match cfg.target {
+        Target::Echo => None,
+        _ => cpu::peer_pid(&cfg.socket)?,
+    };
+    let before = pid.map(cpu::cpu_time).transpose()?;
+    let mut report = phase(&cfg, cfg.requests, false, 13).await?;
+    if let (Some(pid), Some(before)) = (pid, before) {
+        report.server_cpu = Some(cpu::cpu_time(pid)?.saturating_sub(before));
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -124,6 +124,8 @@ pub struct Measured {
     pub p99: Spread,
     /// 99.9th percentile, µs.
     pub p999: Spread,
+    /// Server CPU per request, µs (`None` when the server's CPU time is unknown).
+    pub cpu_us: Option<Spread>,
 }
 
 /// A scenario's results.
@@ -178,6 +180,7 @@ struct Samples {
     p50: Vec<f64>,
     p99: Vec<f64>,
     p999: Vec<f64>,
+    cpu_us: Vec<f64>,
 }
 
 impl Samples {
@@ -187,6 +190,7 @@ impl Samples {
         self.p50.push(r.quantile_us(0.5));
         self.p99.push(r.quantile_us(0.99));
         self.p999.push(r.quantile_us(0.999));
+        self.cpu_us.extend(r.server_cpu_us_per_op());
         Ok(())
     }
 
@@ -196,6 +200,7 @@ impl Samples {
             p50: Spread::of(self.p50),
             p99: Spread::of(self.p99),
             p999: Spread::of(self.p999),
+            cpu_us: (!self.cpu_us.is_empty()).then(|| Spread::of(self.cpu_us)),
         }
     }
 }

@@ -154,10 +154,15 @@ fn main() -> anyhow::Result<()> {
                     "{}",
                     serde_json::json!({"target": format!("{target:?}").to_lowercase(), "connections": connections,
                         "pipeline": pipeline, "requests": report.ops, "ops_per_sec": ops,
-                        "p50_us": p50, "p99_us": p99, "p999_us": p999})
+                        "p50_us": p50, "p99_us": p99, "p999_us": p999,
+                        "server_cpu_us_per_op": report.server_cpu_us_per_op()})
                 );
             } else {
-                println!("{target:?}: {ops:.0} ops/s, p50 {p50:.1} µs, p99 {p99:.1} µs, p99.9 {p999:.1} µs ({} requests, {connections} conns, pipeline {pipeline})", report.ops);
+                let cpu = report
+                    .server_cpu_us_per_op()
+                    .map(|c| format!(", server CPU {c:.2} µs/request"))
+                    .unwrap_or_default();
+                println!("{target:?}: {ops:.0} ops/s, p50 {p50:.1} µs, p99 {p99:.1} µs, p99.9 {p999:.1} µs{cpu} ({} requests, {connections} conns, pipeline {pipeline})", report.ops);
             }
         }
         Command::Suite {
