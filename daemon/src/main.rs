@@ -40,6 +40,9 @@ struct Args {
     /// Largest accepted frame payload in bytes (default 16 MiB).
     #[arg(long, env = "TRACKCACHE_MAX_FRAME_BYTES", value_name = "BYTES")]
     max_frame_bytes: Option<u32>,
+    /// Threads serving requests (default: half the cores, at least one).
+    #[arg(long, env = "TRACKCACHE_WORKER_THREADS", value_name = "N")]
+    worker_threads: Option<usize>,
     /// Library to watch: an Apple Music / iTunes XML file, a JSON Lines file,
     /// or (with --library-format command) the path whose changes trigger the exporter.
     #[arg(long, env = "TRACKCACHE_LIBRARY", value_name = "PATH")]
@@ -71,6 +74,7 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
         data_dir: args.data_dir.clone(),
         max_connections: args.max_connections,
         max_frame_len: args.max_frame_bytes,
+        worker_threads: args.worker_threads,
         log_level: args.log_level.clone(),
         library: LibraryOverrides {
             path: args.library.clone(),
@@ -153,6 +157,7 @@ fn main() -> ExitCode {
     }
     init_logging(&args, &config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads)
         .enable_all()
         .build()
     {

@@ -25,7 +25,7 @@ pub struct FileConfig {
     pub shutdown_timeout_ms: Option<u64>,
     /// Bound on the store's in-memory page cache, bytes.
     pub store_cache_bytes: Option<u64>,
-    /// Threads serving requests (0 = one per core).
+    /// Threads serving requests (0 or absent = half the cores, at least one).
     pub worker_threads: Option<usize>,
     /// `[cache]` section.
     #[serde(default)]

@@ -51,7 +51,7 @@ pub struct Config {
     pub content: ContentPolicies,
     /// Bound on the store's page cache, bytes.
     pub store_cache_bytes: u64,
-    /// Threads serving requests (0 = one per core).
+    /// Threads serving requests (at least 1).
     pub worker_threads: usize,
 }
 
@@ -66,6 +66,8 @@ pub struct Overrides {
     pub max_connections: Option<usize>,
     /// `--max-frame-bytes` / `TRACKCACHE_MAX_FRAME_BYTES`.
     pub max_frame_len: Option<u32>,
+    /// `--worker-threads` / `TRACKCACHE_WORKER_THREADS`.
+    pub worker_threads: Option<usize>,
     /// `--log-level`.
     pub log_level: Option<String>,
     /// `--library`, `--library-format`, `--library-command` and their variables.
@@ -94,6 +96,14 @@ pub enum ConfigError {
     /// A value is out of range.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+}
+
+/// Request threads when none are configured: half the cores, at least one.
+/// The daemon shares the machine with the clients that call it; on two cores
+/// one event-loop thread served more requests for less CPU than two, which
+/// spent the difference waking each other (BENCHMARKS.md).
+pub fn default_worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Platform default locations, computed from the environment.
@@ -195,7 +205,10 @@ impl Config {
             store_cache_bytes: file
                 .store_cache_bytes
                 .unwrap_or(crate::store::DEFAULT_CACHE_BYTES),
-            worker_threads: file.worker_threads.unwrap_or(0),
+            worker_threads: match over.worker_threads.or(file.worker_threads) {
+                None | Some(0) => default_worker_threads(),
+                Some(n) => n,
+            },
         })
     }
 
@@ -250,6 +263,37 @@ mod tests {
         assert_eq!(c.socket, PathBuf::from("/o/sock"));
         assert_eq!(c.data_dir, PathBuf::from("/f/data"));
         assert_eq!(c.max_connections, 9);
+    }
+
+    #[test]
+    fn worker_threads_layer_and_zero_means_the_default() {
+        let auto = default_worker_threads();
+        assert!(auto >= 1);
+        let c = Config::resolve(defaults(), FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!(c.worker_threads, auto);
+        let file = FileConfig::parse("worker_threads = 3\n").unwrap();
+        let c = Config::resolve(defaults(), file.clone(), Overrides::default()).unwrap();
+        assert_eq!(c.worker_threads, 3);
+        let over = Overrides {
+            worker_threads: Some(5),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::resolve(defaults(), file.clone(), over)
+                .unwrap()
+                .worker_threads,
+            5
+        );
+        let over = Overrides {
+            worker_threads: Some(0),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::resolve(defaults(), file, over)
+                .unwrap()
+                .worker_threads,
+            auto
+        );
     }
 
     #[test]
