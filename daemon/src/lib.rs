@@ -116,6 +116,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         socket = %bound.path.display(),
         data_dir = %daemon.config.data_dir.display(),
         version = env!("CARGO_PKG_VERSION"),
+        request_threads = tokio::runtime::Handle::current().metrics().num_workers(),
         "trackcached ready"
     );
     server::serve(bound.listener, daemon.clone()).await;

@@ -236,3 +236,14 @@ fn a_peer_of_another_user_is_refused() {
         "{err}"
     );
 }
+
+/// `worker_threads` once reached the config and never the runtime.
+#[test]
+fn worker_threads_reach_the_runtime() {
+    let env = Env::new("");
+    let d = env.start_with(|c| {
+        c.args(["--worker-threads", "3"]);
+    });
+    let log = d.log_text();
+    assert!(log.contains("request_threads=3"), "{log}");
+}
