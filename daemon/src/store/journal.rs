@@ -139,6 +139,8 @@ pub struct JournalFile {
     pub written: u64,
     /// Written but not yet fdatasync'ed.
     pub dirty: bool,
+    /// `write(2)` calls since open (group commit shares one among writers).
+    pub appends: u64,
 }
 
 fn segment_path(dir: &Path, seq: u64) -> PathBuf {
@@ -188,6 +190,7 @@ impl JournalFile {
             file,
             written: 0,
             dirty: false,
+            appends: 0,
         };
         Ok((j, ops, torn))
     }
@@ -197,6 +200,7 @@ impl JournalFile {
         self.file.write_all(bytes)?;
         self.written += bytes.len() as u64;
         self.dirty = true;
+        self.appends += 1;
         Ok(())
     }
 
