@@ -353,7 +353,9 @@ impl Namespace {
                 break;
             };
             if let Some((k, e)) = self.entries.pop_entry(&*key) {
-                self.bytes -= entry_size(&k, &e);
+                // Every index, not just the bytes: prefix and tag queries
+                // must not name a key that is gone.
+                self.forget(&k, &e);
                 self.counters.expirations += 1;
                 gone.push(k);
             }

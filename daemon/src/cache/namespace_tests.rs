@@ -194,3 +194,20 @@ fn tags_follow_entries_in_and_out() {
     assert_eq!(ns.invalidate_all().len(), 1);
     assert_eq!(ns.stats("x").bytes, 0);
 }
+
+/// An expired entry used to leave its key in the ordered and tag indexes,
+/// so prefix and tag queries named keys that were gone (and kept them).
+#[test]
+fn expired_entries_leave_every_index() {
+    let mut ns = Namespace::ordered(policy(10, 1000));
+    let e = Entry {
+        expires_at_ms: Some(100),
+        ..tagged(b"1", &["artist:x"])
+    };
+    ns.set("pre:1", e).unwrap();
+    ns.set("pre:2", tagged(b"2", &["artist:x"])).unwrap();
+    assert_eq!(ns.purge_expired(100), vec![Arc::<str>::from("pre:1")]);
+    assert_eq!(ns.keys_with_prefix("pre:"), vec![Arc::<str>::from("pre:2")]);
+    assert_eq!(ns.keys_tagged("artist:x"), vec![Arc::<str>::from("pre:2")]);
+    assert_eq!(ns.stats("x").bytes, 6, "\"pre:2\" plus one value byte");
+}
