@@ -1,7 +1,8 @@
 //! Criterion benchmark of one cache namespace, the in-memory work of a
 //! generic-cache GET and SET: 100,000 preloaded keys of the load
 //! generator's shape, 200-byte values, keys picked at random so that the
-//! lookups miss the CPU caches as they do under real load.
+//! lookups miss the CPU caches as they do under real load; and sets of new
+//! keys into a full namespace, which evict.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
@@ -32,7 +33,7 @@ fn bench_namespace(c: &mut Criterion) {
         ..NamespacePolicy::default()
     };
     let keys: Vec<String> = (0..KEYS).map(|i| format!("key:{i:012}")).collect();
-    let mut ns = Namespace::new(policy);
+    let mut ns = Namespace::new(policy.clone());
     for k in &keys {
         ns.set(k, entry()).unwrap();
     }
@@ -53,6 +54,27 @@ fn bench_namespace(c: &mut Criterion) {
     group.bench_function("set (overwrite), 100k keys", |b| {
         b.iter(|| {
             for k in &picks {
+                black_box(ns.set(k, entry()).unwrap());
+            }
+        });
+    });
+    // A full namespace: every set is a new key and evicts the least
+    // recently used one. Two key sets take turns, so each set is new.
+    let full = NamespacePolicy {
+        max_entries: KEYS as u64,
+        ..policy
+    };
+    let mut ns = Namespace::new(full);
+    for k in &keys {
+        ns.set(k, entry()).unwrap();
+    }
+    let fresh: [Vec<String>; 2] =
+        ["a", "b"].map(|p| (0..PICKS).map(|i| format!("{p}:{i:012}")).collect());
+    let mut turn = 0;
+    group.bench_function("set (new key, evicting), 100k keys", |b| {
+        b.iter(|| {
+            turn ^= 1;
+            for k in &fresh[turn] {
                 black_box(ns.set(k, entry()).unwrap());
             }
         });

@@ -1,5 +1,5 @@
 //! The daemon's caches. `namespace` is the pure core (LRU, TTL, indexes,
-//! counters); `generic` adds namespaces, persistence and the expiry task;
+//! counters) over `lru_map`; `generic` adds namespaces, persistence and the expiry task;
 //! `album_year` and `api` are the domain caches built on internal namespaces.
 
 pub mod album_year;
@@ -7,6 +7,7 @@ pub mod api;
 mod expiry;
 mod generic;
 pub mod lease;
+mod lru_map;
 mod names;
 mod namespace;
 mod persist;

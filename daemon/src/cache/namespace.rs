@@ -6,9 +6,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use lru::LruCache;
 use trackcache_protocol::{KvLookup, NamespaceStats};
 
+use super::lru_map::LruMap;
 use crate::config::NamespacePolicy;
 
 /// A stored entry.
@@ -76,7 +76,7 @@ pub struct SetOutcome {
 /// One namespace.
 pub struct Namespace {
     policy: NamespacePolicy,
-    entries: LruCache<Arc<str>, Entry>,
+    entries: LruMap<Entry>,
     expiry: BTreeSet<(u64, Arc<str>)>,
     /// Keys in order, when prefix queries are needed (`Namespace::ordered`).
     ordered: Option<BTreeSet<Arc<str>>>,
@@ -94,7 +94,7 @@ impl Namespace {
     pub fn new(policy: NamespacePolicy) -> Self {
         Self {
             policy,
-            entries: LruCache::unbounded(),
+            entries: LruMap::default(),
             expiry: BTreeSet::new(),
             ordered: None,
             tagged: HashMap::new(),
@@ -258,7 +258,7 @@ impl Namespace {
     }
 
     fn remove(&mut self, key: &str) -> Option<Entry> {
-        let (k, e) = self.entries.pop_entry(key)?;
+        let (k, e) = self.entries.remove(key)?;
         self.forget(&k, &e);
         Some(e)
     }
@@ -352,7 +352,7 @@ impl Namespace {
             let Some((_, key)) = self.expiry.pop_first() else {
                 break;
             };
-            if let Some((k, e)) = self.entries.pop_entry(&*key) {
+            if let Some((k, e)) = self.entries.remove(&key) {
                 // Every index, not just the bytes: prefix and tag queries
                 // must not name a key that is gone.
                 self.forget(&k, &e);
