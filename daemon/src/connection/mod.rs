@@ -99,10 +99,14 @@ impl<'s> Connection<'s> {
             return;
         }
         let shutdown = self.daemon.shutdown.clone();
+        // One future for the whole connection: making it anew each turn
+        // registered and dropped a waiter on every request.
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => break,
+                _ = &mut cancelled => break,
                 item = self.reader.next() => {
                     let Some(item) = item else { break };
                     if self.batch(item).await == Flow::Close {
