@@ -95,16 +95,23 @@ impl<V> LruMap<V> {
         while let Some((stamp, key)) = self.order.pop_first() {
             // Invariant: every record's key is in the map (removals take
             // the record out too); a record without one is skipped.
-            let Some(slot) = self.map.get_mut(&key) else {
+            let Some((k, slot)) = self.map.remove_entry(&key) else {
                 debug_assert!(false, "an order record without its key");
                 continue;
             };
             if slot.used == stamp {
-                let (k, slot) = self.map.remove_entry(&key)?;
                 return Some((k, slot.value));
             }
-            slot.filed = slot.used;
-            self.order.insert(slot.used, key);
+            // Used since it was filed: file it again under its last use.
+            let used = slot.used;
+            self.order.insert(used, key);
+            self.map.insert(
+                k,
+                Slot {
+                    filed: used,
+                    ..slot
+                },
+            );
         }
         None
     }
