@@ -46,6 +46,19 @@ fn set_get_delete_with_the_cli() {
     let out = env.cli(&["kv", "set", "bad namespace", "k", "v"]);
     assert_eq!(code(&out), 2, "errors exit 2");
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid namespace"));
+
+    // A TTL with units; "60s" used to be refused as "invalid float literal".
+    let out = env.cli(&["kv", "set", "mb", "k", "v", "--ttl", "2h"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    let v = json(&env.cli(&["--json", "kv", "get", "mb", "k"]));
+    let left = v["expires_in_ms"].as_u64().unwrap();
+    assert!(
+        (7_000_000..=7_200_000).contains(&left),
+        "2 h, not {left} ms"
+    );
+    let out = env.cli(&["kv", "set", "mb", "k", "v", "--ttl", "soon"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("duration with units"));
 }
 
 #[test]

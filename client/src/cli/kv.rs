@@ -29,8 +29,9 @@ pub enum KvCommand {
         /// Value (omit with --negative or --stdin).
         #[arg(required_unless_present_any = ["negative", "stdin"])]
         value: Option<String>,
-        /// Seconds to live (fractions allowed); 0 = never expire. Default: the namespace's TTL.
-        #[arg(long, value_name = "SECS")]
+        /// Time to live: seconds (fractions allowed) or a duration (90s, 15m, 2h, 30d);
+        /// 0 = never expire. Default: the namespace's TTL.
+        #[arg(long, value_name = "SECS", value_parser = super::parse_secs)]
         ttl: Option<f64>,
         /// Store "known absent" instead of a value.
         #[arg(long, conflicts_with_all = ["value", "stdin"])]

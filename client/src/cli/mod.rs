@@ -30,8 +30,8 @@ pub struct Args {
     /// Print one JSON object per result instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Seconds to wait for the daemon before giving up.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 10.0)]
+    /// Seconds (or a duration: 500ms, 1m) to wait for the daemon before giving up.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
     pub timeout: f64,
     /// What to do.
     #[command(subcommand)]
@@ -82,11 +82,11 @@ pub enum Command {
         /// What to look up.
         #[command(subcommand)]
         target: cache_ops::LookupTarget,
-        /// Seconds a granted lease lasts.
-        #[arg(long, global = true, default_value_t = 30.0)]
+        /// Seconds (or a duration: 90s, 5m) a granted lease lasts.
+        #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0, value_parser = parse_secs)]
         lease: f64,
-        /// Seconds to wait for another caller's lease.
-        #[arg(long, global = true, default_value_t = 30.0)]
+        /// Seconds (or a duration: 90s, 5m) to wait for another caller's lease.
+        #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0, value_parser = parse_secs)]
         wait: f64,
     },
     /// Drop cache entries now.
@@ -117,6 +117,23 @@ pub enum Outcome {
     NotFound,
     /// The operation failed and the failure has been printed (exit 2).
     Failed,
+}
+
+/// Parses a time argument: plain seconds (`90`, `1.5`) or a duration with
+/// units (`90s`, `15m`, `2h`, `30d`, `1h 30m`), as seconds.
+pub fn parse_secs(s: &str) -> Result<f64, String> {
+    if let Ok(n) = s.trim().parse::<f64>() {
+        return if n.is_finite() && n >= 0.0 {
+            Ok(n)
+        } else {
+            Err(format!("{s} is not a non-negative number of seconds"))
+        };
+    }
+    humantime::parse_duration(s.trim())
+        .map(|d| d.as_secs_f64())
+        .map_err(|e| {
+            format!("{e}: give seconds (90, 1.5) or a duration with units (90s, 15m, 2h, 30d)")
+        })
 }
 
 /// Converts `--timeout` / `--ttl` seconds to a duration, refusing nonsense.
@@ -176,5 +193,26 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
         Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
         Command::Import(_) => unreachable!("import returned before connecting"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_secs;
+
+    #[test]
+    fn time_arguments_take_seconds_or_units() {
+        assert_eq!(parse_secs("90"), Ok(90.0));
+        assert_eq!(parse_secs("1.5"), Ok(1.5));
+        assert_eq!(parse_secs("0"), Ok(0.0));
+        assert_eq!(parse_secs("90s"), Ok(90.0));
+        assert_eq!(parse_secs("15m"), Ok(900.0));
+        assert_eq!(parse_secs("1h 30m"), Ok(5400.0));
+        assert_eq!(parse_secs("30d"), Ok(2_592_000.0));
+        assert_eq!(parse_secs("500ms"), Ok(0.5));
+        for bad in ["-1", "NaN", "inf", "ten", "15 parsecs", ""] {
+            let err = parse_secs(bad).unwrap_err();
+            assert!(err.contains("seconds"), "{bad}: {err}");
+        }
     }
 }
