@@ -85,21 +85,27 @@ mod tests {
         }
     }
 
+    /// `n` tasks, spawned together, each writing one key and syncing.
+    async fn write_and_sync(s: &Store, n: usize) {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.put_kv("ns", &format!("k{i}"), &entry()).unwrap();
+                    s.sync().await.unwrap();
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_syncs_all_complete_and_share_flushes() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let s = s.clone();
-            tasks.push(tokio::spawn(async move {
-                s.put_kv("ns", &format!("k{i}"), &entry()).unwrap();
-                s.sync().await.unwrap();
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
+        write_and_sync(&s, 64).await;
         assert_eq!(s.syncer.done.load(Ordering::Acquire), 64);
     }
 
@@ -110,17 +116,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         let before = s.journal.file.lock().appends;
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let s = s.clone();
-            tasks.push(tokio::spawn(async move {
-                s.put_kv("ns", &format!("k{i}"), &entry()).unwrap();
-                s.sync().await.unwrap();
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
+        write_and_sync(&s, 64).await;
         let writes = s.journal.file.lock().appends - before;
         assert!(writes <= 2, "64 ready writers took {writes} write(2) calls");
         drop(s);
