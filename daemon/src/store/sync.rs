@@ -22,6 +22,18 @@ pub struct Syncer {
     finished: Notify,
 }
 
+/// Held by the leader: ends its turn (and wakes the followers) however the
+/// leader stops, including its future being dropped at the yield, which
+/// would otherwise leave `flushing` set and every later writer waiting.
+struct Leading<'a>(&'a Syncer);
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        self.0.flushing.store(false, Ordering::Release);
+        self.0.finished.notify_waiters();
+    }
+}
+
 impl Store {
     /// Waits until every write made before this call would survive `kill -9`.
     pub async fn sync(&self) -> Result<(), StoreError> {
@@ -32,6 +44,7 @@ impl Store {
                 return Ok(());
             }
             if !s.flushing.swap(true, Ordering::AcqRel) {
+                let leading = Leading(s);
                 // Leader. Let the other connections that are ready run
                 // first (tokio defers a yielded task until after the next
                 // I/O poll), so their writes join this group: one write(2)
@@ -52,8 +65,7 @@ impl Store {
                 if res.is_ok() {
                     s.done.fetch_max(target, Ordering::AcqRel);
                 }
-                s.flushing.store(false, Ordering::Release);
-                s.finished.notify_waiters();
+                drop(leading);
                 res?;
                 continue;
             }
@@ -122,5 +134,20 @@ mod tests {
         drop(s);
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.load_kv().unwrap().0.len(), 64, "every record was written");
+    }
+
+    /// The leader now awaits (the yield) while it holds the turn: a
+    /// connection dropped right there must not leave every later durable
+    /// write waiting for a flush that never comes.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_leader_dropped_at_its_yield_does_not_wedge_the_others() {
+        use futures_util::FutureExt;
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.put_kv("ns", "a", &entry()).unwrap();
+        assert!(s.sync().now_or_never().is_none(), "parked at the yield");
+        s.put_kv("ns", "b", &entry()).unwrap();
+        let synced = tokio::time::timeout(std::time::Duration::from_secs(5), s.sync()).await;
+        assert!(matches!(synced, Ok(Ok(()))), "a later sync completes");
     }
 }
