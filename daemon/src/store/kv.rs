@@ -293,7 +293,7 @@ mod tests {
             s.write_journal().unwrap();
             // Dropped without a compaction, as after kill -9.
         }
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::store::open_again(dir.path()).unwrap();
         let (all, skipped) = s.load_kv().unwrap();
         let keys: Vec<(&str, &str)> = all
             .iter()
@@ -303,7 +303,7 @@ mod tests {
         // A compaction writes that state as the snapshot.
         s.write_kv_snapshot(&all).unwrap();
         drop(s);
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::store::open_again(dir.path()).unwrap();
         assert_eq!(s.load_kv().unwrap().0, all);
     }
 
@@ -316,7 +316,7 @@ mod tests {
                 .unwrap();
             s.flush().unwrap();
         }
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::store::open_again(dir.path()).unwrap();
         let (all, _) = s.load_kv().unwrap();
         assert_eq!(all, vec![record("old", "k", b"v")]);
         s.write_kv_snapshot(&all).unwrap();

@@ -235,6 +235,25 @@ fn map_err(path: &Path, e: sled::Error) -> StoreError {
     }
 }
 
+/// Opens `data_dir` again after a store on it was dropped in this process.
+///
+/// sled releases its file lock when its last background job lets go of the
+/// database, which can be a moment after the drop; a test that reopens at
+/// once saw `Locked` now and then under load. Only `Locked` is retried, for
+/// at most five seconds, so every other outcome is what `open` said.
+#[cfg(test)]
+pub(crate) fn open_again(data_dir: &Path) -> Result<Store, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Store::open(data_dir) {
+            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,7 +280,7 @@ mod tests {
             s.library.insert(b"mlog", vec![1, 3, 1]).unwrap();
             s.flush().unwrap();
         }
-        let s = Store::open(dir.path()).unwrap();
+        let s = open_again(dir.path()).unwrap();
         assert!(s.library.get(b"tABC").unwrap().is_none());
         assert!(s.library.get(b"msnapshot").unwrap().is_none());
         assert!(s.library.get(b"mlog").unwrap().is_some());
@@ -281,7 +300,7 @@ mod tests {
             meta.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
             s.flush().unwrap();
         }
-        let err = Store::open(dir.path())
+        let err = open_again(dir.path())
             .err()
             .expect("newer schema must fail");
         assert!(err.to_string().contains("schema version 99"), "{err}");

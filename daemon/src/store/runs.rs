@@ -40,7 +40,7 @@ mod tests {
             s.set_last_run("genreupdater", 1_700_000_000_000).unwrap();
             s.flush().unwrap();
         }
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::store::open_again(dir.path()).unwrap();
         assert_eq!(s.last_run("genreupdater").unwrap(), Some(1_700_000_000_000));
     }
 }

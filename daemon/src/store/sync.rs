@@ -132,7 +132,7 @@ mod tests {
         let writes = s.journal.file.lock().appends - before;
         assert!(writes <= 2, "64 ready writers took {writes} write(2) calls");
         drop(s);
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::store::open_again(dir.path()).unwrap();
         assert_eq!(s.load_kv().unwrap().0.len(), 64, "every record was written");
     }
 
