@@ -64,7 +64,10 @@ pub async fn serve(listener: Listener, daemon: Arc<Daemon>) {
 async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
     let peer_uid = stream.peer_creds().ok().and_then(|c| c.euid());
     let conn_id = daemon.new_connection_id();
-    let conn = Connection::new(&stream, daemon.clone(), conn_id);
+    // On Unix a local socket is always a Unix domain socket.
+    let Stream::UdSocket(stream) = stream;
+    let mut stream = tokio::net::UnixStream::from(stream);
+    let conn = Connection::new(&mut stream, daemon.clone(), conn_id);
     if !peer_allowed(peer_uid, own_uid) {
         tracing::warn!(?peer_uid, own_uid, "refused a connection from another user");
         let msg = format!(

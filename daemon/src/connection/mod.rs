@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::{FutureExt, StreamExt};
-use interprocess::local_socket::tokio::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::{ReadHalf, WriteHalf};
+use tokio::net::UnixStream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedCodecError};
 use trackcache_protocol::{
@@ -56,8 +57,8 @@ pub(crate) enum Flow {
 
 /// A connection being served.
 pub struct Connection<'s> {
-    pub(crate) stream: &'s Stream,
-    pub(crate) reader: FramedRead<&'s Stream, LengthDelimitedCodec>,
+    pub(crate) reader: FramedRead<ReadHalf<'s>, LengthDelimitedCodec>,
+    pub(crate) writer: WriteHalf<'s>,
     pub(crate) out: Vec<u8>,
     pub(crate) daemon: Arc<Daemon>,
     pub(crate) max_frame_len: u32,
@@ -69,7 +70,12 @@ pub struct Connection<'s> {
 
 impl<'s> Connection<'s> {
     /// Wraps an accepted stream.
-    pub fn new(stream: &'s Stream, daemon: Arc<Daemon>, conn_id: u64) -> Self {
+    ///
+    /// Tokio's own halves, not interprocess's `&Stream`: only tokio's
+    /// `poll_read` treats a short read as "drained", so a request costs one
+    /// read(2) instead of a second one that returns EAGAIN (decision 0014).
+    pub fn new(stream: &'s mut UnixStream, daemon: Arc<Daemon>, conn_id: u64) -> Self {
+        let (read_half, writer) = stream.split();
         let max_frame_len = daemon.config.max_frame_len;
         let codec = LengthDelimitedCodec::builder()
             .length_field_length(codec::FRAME_HEADER_LEN)
@@ -77,8 +83,8 @@ impl<'s> Connection<'s> {
             .max_frame_length(max_frame_len as usize)
             .new_codec();
         Self {
-            stream,
-            reader: FramedRead::new(stream, codec),
+            reader: FramedRead::new(read_half, codec),
+            writer,
             out: Vec::with_capacity(4096),
             daemon,
             max_frame_len,
@@ -129,8 +135,7 @@ impl<'s> Connection<'s> {
             }
         }
         // Shutdown or EOF: everything read has been answered.
-        let mut w = self.stream;
-        let _ = w.shutdown().await;
+        let _ = self.writer.shutdown().await;
     }
 
     /// Handles `first` and every frame already buffered behind it, then
@@ -261,8 +266,7 @@ impl<'s> Connection<'s> {
         if self.out.is_empty() {
             return Ok(());
         }
-        let mut w = self.stream;
-        let res = w.write_all(&self.out).await;
+        let res = self.writer.write_all(&self.out).await;
         self.out.clear();
         res
     }
@@ -335,9 +339,8 @@ impl<'s> Connection<'s> {
         if self.flush().await.is_err() {
             return;
         }
-        let mut w = self.stream;
-        let _ = w.shutdown().await;
-        let mut r = self.stream;
+        let _ = self.writer.shutdown().await;
+        let r = self.reader.get_mut();
         let mut sink = [0u8; 4096];
         let _ = tokio::time::timeout(LINGER, async {
             while matches!(r.read(&mut sink).await, Ok(n) if n > 0) {}
