@@ -13,6 +13,10 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::journal::{encode, JournalFile, Op, CHECKPOINT_BYTES};
+
+/// The emptied buffer of the last journal write is kept for the next batch
+/// up to this capacity (a burst's buffer is not held for ever).
+const SPARE_CAPACITY: usize = 1024 * 1024;
 use super::{map_err, Inner, Store, StoreError};
 
 /// Journal tree numbers.
@@ -26,6 +30,9 @@ pub type Compactor = Box<dyn Fn() + Send + Sync>;
 /// The journal: records not yet written, and the segment files.
 pub struct Journal {
     pending: Mutex<Vec<u8>>,
+    /// The last written batch's buffer, emptied: swapped in for `pending`
+    /// at the next write so neither is regrown from nothing every batch.
+    spare: Mutex<Vec<u8>>,
     pub(super) file: Mutex<JournalFile>,
     /// Cache records found at start-up, for `load_kv` to apply on the snapshot.
     pub(super) replayed_kv: Mutex<Vec<Op>>,
@@ -36,6 +43,7 @@ impl Journal {
     pub(super) fn new(file: JournalFile) -> Self {
         Self {
             pending: Mutex::new(Vec::new()),
+            spare: Mutex::new(Vec::new()),
             file: Mutex::new(file),
             replayed_kv: Mutex::new(Vec::new()),
             compactor: OnceLock::new(),
@@ -91,16 +99,36 @@ impl Store {
         Ok(())
     }
 
+    /// Journals a record that `write` appends in place (see
+    /// `journal::encode_insert`); for the cache tree, which sled does not
+    /// hold record by record.
+    pub(super) fn durable_with(&self, write: impl FnOnce(&mut Vec<u8>)) {
+        write(&mut self.journal.pending.lock());
+    }
+
     /// Writes the pending records with one `write(2)`; returns whether the
     /// journal has grown large enough to compact.
     pub(super) fn write_journal(&self) -> Result<bool, StoreError> {
-        let buf = std::mem::take(&mut *self.journal.pending.lock());
-        let mut file = self.journal.file.lock();
-        if !buf.is_empty() {
-            file.append(&buf)
-                .map_err(|e| StoreError::Io(format!("cannot write the journal: {e}")))?;
+        // Locks are taken one at a time (never pending inside file), as
+        // `begin_compaction` takes pending and then file.
+        let mut buf = std::mem::take(&mut *self.journal.spare.lock());
+        std::mem::swap(&mut buf, &mut *self.journal.pending.lock());
+        let res = {
+            let mut file = self.journal.file.lock();
+            let appended = if buf.is_empty() {
+                Ok(())
+            } else {
+                file.append(&buf)
+            };
+            appended
+                .map(|()| file.written > CHECKPOINT_BYTES)
+                .map_err(|e| StoreError::Io(format!("cannot write the journal: {e}")))
+        };
+        if buf.capacity() <= SPARE_CAPACITY {
+            buf.clear();
+            *self.journal.spare.lock() = buf;
         }
-        Ok(file.written > CHECKPOINT_BYTES)
+        res
     }
 
     /// Runs the compactor (on this thread), if one is set.

@@ -52,7 +52,7 @@ fn written_records_survive_a_stop_without_compaction() {
     let mut bytes = std::fs::read(&last).unwrap();
     bytes.extend_from_slice(&[40, 0, 0, 0, 1, 2]);
     std::fs::write(&last, &bytes).unwrap();
-    let s = Store::open(dir.path()).unwrap();
+    let s = crate::store::open_again(dir.path()).unwrap();
     let (all, _) = s.load_kv().unwrap();
     assert!(
         all.iter().any(|r| r.key == "kept" && r.entry == entry(1)),
@@ -84,7 +84,7 @@ fn a_compaction_keeps_writes_made_during_it_and_drops_covered_segments() {
         "only the segment after the rotation is left"
     );
     drop(s);
-    let s = Store::open(dir.path()).unwrap();
+    let s = crate::store::open_again(dir.path()).unwrap();
     let keys: Vec<String> = s.load_kv().unwrap().0.into_iter().map(|r| r.key).collect();
     assert_eq!(keys, vec!["a", "b"]);
 }

@@ -53,32 +53,67 @@ pub enum Op {
     },
 }
 
+/// Appends a `u32` length and the bytes `write` appends; the length is
+/// filled in afterwards, so callers write fields in place.
+fn put_with(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    write(out);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-    out.extend_from_slice(b);
+    put_with(out, |o| o.extend_from_slice(b));
+}
+
+/// Appends one record whose payload `write_payload` appends to `out`; the
+/// header (length, CRC) is filled in afterwards. Writing in place keeps a
+/// durable write free of per-record buffers.
+fn record(out: &mut Vec<u8>, write_payload: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    write_payload(out);
+    let payload = &out[at + 8..];
+    let len = (payload.len() as u32).to_le_bytes();
+    let crc = crc32fast::hash(payload).to_le_bytes();
+    out[at..at + 4].copy_from_slice(&len);
+    out[at + 4..at + 8].copy_from_slice(&crc);
 }
 
 /// Appends `op` as one record to `out`.
 pub fn encode(op: &Op, out: &mut Vec<u8>) {
-    let mut payload = Vec::new();
     match op {
-        Op::Insert { tree, key, value } => {
-            payload.extend_from_slice(&[1, *tree]);
-            put_bytes(&mut payload, key);
-            put_bytes(&mut payload, value);
-        }
-        Op::Remove { tree, key } => {
-            payload.extend_from_slice(&[2, *tree]);
-            put_bytes(&mut payload, key);
-        }
-        Op::RemovePrefix { tree, prefix } => {
-            payload.extend_from_slice(&[3, *tree]);
-            put_bytes(&mut payload, prefix);
-        }
+        Op::Insert { tree, key, value } => encode_insert(
+            *tree,
+            |o| o.extend_from_slice(key),
+            |o| o.extend_from_slice(value),
+            out,
+        ),
+        Op::Remove { tree, key } => record(out, |p| {
+            p.extend_from_slice(&[2, *tree]);
+            put_bytes(p, key);
+        }),
+        Op::RemovePrefix { tree, prefix } => record(out, |p| {
+            p.extend_from_slice(&[3, *tree]);
+            put_bytes(p, prefix);
+        }),
     }
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+}
+
+/// Appends an insert record whose key and value the closures write in
+/// place: the same bytes as `encode` of the `Op::Insert`, without building it.
+pub fn encode_insert(
+    tree: u8,
+    key: impl FnOnce(&mut Vec<u8>),
+    value: impl FnOnce(&mut Vec<u8>),
+    out: &mut Vec<u8>,
+) {
+    record(out, |p| {
+        p.extend_from_slice(&[1, tree]);
+        put_with(p, key);
+        put_with(p, value);
+    });
 }
 
 fn take<'a>(b: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
@@ -260,6 +295,30 @@ mod tests {
                 prefix: b"ns\0".to_vec(),
             },
         ]
+    }
+
+    /// Records written in place must keep the on-disk layout that older
+    /// journals were written in: these bytes are that layout, spelled out.
+    #[test]
+    fn the_record_layout_is_unchanged() {
+        let mut buf = Vec::new();
+        encode_insert(0, |k| k.extend_from_slice(b"n\0k"), |v| v.push(7), &mut buf);
+        encode(
+            &Op::Remove {
+                tree: 1,
+                key: b"x".to_vec(),
+            },
+            &mut buf,
+        );
+        let insert_payload = [1, 0, 3, 0, 0, 0, b'n', 0, b'k', 1, 0, 0, 0, 7];
+        let remove_payload = [2, 1, 1, 0, 0, 0, b'x'];
+        let mut want = Vec::new();
+        for p in [&insert_payload[..], &remove_payload[..]] {
+            want.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            want.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
+            want.extend_from_slice(p);
+        }
+        assert_eq!(buf, want);
     }
 
     #[test]

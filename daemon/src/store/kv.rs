@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use super::buckets;
 use super::durable::TREE_KV;
-use super::journal::Op;
+use super::journal::{self, Op};
 use super::{map_err, Store, StoreError};
 
 /// Buckets of the cache snapshot.
@@ -58,15 +58,25 @@ pub struct KvRecord {
 
 fn tree_key(namespace: &str, key: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(namespace.len() + 1 + key.len());
+    tree_key_into(namespace, key, &mut k);
+    k
+}
+
+fn tree_key_into(namespace: &str, key: &str, k: &mut Vec<u8>) {
     k.extend_from_slice(namespace.as_bytes());
     k.push(0);
     k.extend_from_slice(key.as_bytes());
-    k
 }
 
 fn encode(e: &PersistedKv) -> Vec<u8> {
     let tag_bytes: usize = e.tags.iter().map(|t| 2 + t.len()).sum();
     let mut v = Vec::with_capacity(HEADER_LEN + 2 + tag_bytes + e.value.len());
+    encode_into(e, &mut v);
+    v
+}
+
+/// Appends the stored form of `e` to `v`.
+fn encode_into(e: &PersistedKv, v: &mut Vec<u8>) {
     v.push(LAYOUT_V2);
     v.push(u8::from(e.negative));
     v.extend_from_slice(&e.stored_at_ms.to_be_bytes());
@@ -85,7 +95,6 @@ fn encode(e: &PersistedKv) -> Vec<u8> {
         v.extend_from_slice(t.as_bytes());
     }
     v.extend_from_slice(&e.value);
-    v
 }
 
 fn clip(t: &str) -> &str {
@@ -141,11 +150,15 @@ impl Store {
         key: &str,
         entry: &PersistedKv,
     ) -> Result<(), StoreError> {
-        self.durable(Op::Insert {
-            tree: TREE_KV,
-            key: tree_key(namespace, key),
-            value: encode(entry),
-        })
+        self.durable_with(|out| {
+            journal::encode_insert(
+                TREE_KV,
+                |k| tree_key_into(namespace, key, k),
+                |v| encode_into(entry, v),
+                out,
+            );
+        });
+        Ok(())
     }
 
     /// Removes one entry (absent is fine).
