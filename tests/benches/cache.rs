@@ -17,7 +17,7 @@ const PICKS: usize = 100_000;
 
 fn entry() -> Entry {
     Entry {
-        value: vec![7; 200],
+        value: vec![7; 200].into(),
         negative: false,
         stored_at_ms: 1,
         expires_at_ms: None,

@@ -146,7 +146,7 @@ impl AlbumYears {
                 fingerprint,
             };
             let entry = Entry {
-                value: encode(&record),
+                value: encode(&record).into(),
                 negative: false,
                 stored_at_ms: stored_at,
                 expires_at_ms,

@@ -133,7 +133,8 @@ impl ApiAnswers {
             }
             let entry = Entry {
                 value: postcard::to_allocvec(&record)
-                    .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}")),
+                    .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
+                    .into(),
                 negative: false,
                 stored_at_ms: stored_at,
                 expires_at_ms,

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 use trackcache_protocol::{CacheTotals, KvLookup, KvSet, KvStored, NamespaceStats, StatsReport};
@@ -13,10 +14,13 @@ use trackcache_protocol::{CacheTotals, KvLookup, KvSet, KvStored, NamespaceStats
 use super::expiry::Schedule;
 use super::names::{internal_name, validate_key, validate_namespace, MAX_NAMESPACES};
 use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
-use super::persist::to_record;
+use super::persist::fields;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{KvRecord, Store, StoreError};
+use crate::store::{KvSnapshot, Store, StoreError};
+
+/// A key and its entry, as copied out for a snapshot.
+type KeyedEntry = (Arc<str>, Entry);
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +134,7 @@ impl GenericCache {
                 }
                 .into());
             }
-            self.store.put_kv(ns, key, &to_record(&entry))?;
+            self.store.put_kv(ns, key, fields(&entry))?;
         }
         let outcome = n.set(key, entry)?;
         if persistent {
@@ -219,7 +223,11 @@ impl GenericCache {
         self.with_ns(&req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
             let entry = Entry {
-                value: if req.negative { Vec::new() } else { req.value },
+                value: if req.negative {
+                    Bytes::new()
+                } else {
+                    req.value.into()
+                },
                 negative: req.negative,
                 stored_at_ms: now,
                 expires_at_ms,
@@ -326,35 +334,45 @@ impl GenericCache {
     }
 
     /// Writes every persistent entry as the store's snapshot and deletes the
-    /// journal segments it covers. The cache is locked only while entries
-    /// are copied; the journal is rotated under that lock, so each write is
-    /// in the snapshot or in the new segment, never in neither.
+    /// journal segments it covers. The journal is rotated under the cache
+    /// lock, so each write is in the snapshot or in the new segment, never
+    /// in neither. Under the lock entries are only cloned (a value is a
+    /// shared `Bytes`, so a clone is a reference count): encoding and
+    /// writing happen after, with requests flowing (decision 0015).
     pub fn compact(&self) -> Result<(), StoreError> {
         use std::sync::atomic::Ordering;
         if self.compacting.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let done = (|| {
-            let (covered, records) = {
+            let (mut rotation, copied, locked) = {
                 let map = self.namespaces.lock();
-                let covered = self.store.begin_compaction()?;
-                let records: Vec<KvRecord> = map
+                let rotation = self.store.begin_compaction()?;
+                let copied: Vec<(String, Vec<KeyedEntry>)> = map
                     .iter()
                     .filter(|(_, n)| n.policy().persistent)
-                    .flat_map(|(name, n)| {
-                        n.iter().map(move |(k, e)| KvRecord {
-                            namespace: name.clone(),
-                            key: k.to_string(),
-                            entry: to_record(e),
-                        })
+                    .map(|(name, n)| {
+                        let entries = n.iter().map(|(k, e)| (k.clone(), e.clone())).collect();
+                        (name.clone(), entries)
                     })
                     .collect();
-                (covered, records)
+                (rotation, copied, started.elapsed())
             };
-            self.store.write_kv_snapshot(&records)?;
-            self.store.end_compaction(covered)?;
+            rotation.sync()?;
+            let mut snap = KvSnapshot::default();
+            for (name, entries) in &copied {
+                for (k, e) in entries {
+                    snap.add(name, k, fields(e));
+                }
+            }
+            let entries = snap.len();
+            self.store.write_kv_snapshot_of(snap)?;
+            self.store.end_compaction(rotation.covered)?;
             tracing::debug!(
-                entries = records.len(),
+                entries,
+                cache_locked_us = locked.as_micros() as u64,
+                total_ms = started.elapsed().as_millis() as u64,
                 "cache snapshot written, journal compacted"
             );
             Ok(())

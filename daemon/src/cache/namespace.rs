@@ -15,7 +15,7 @@ use crate::config::NamespacePolicy;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Value bytes; empty for negative entries.
-    pub value: Vec<u8>,
+    pub value: bytes::Bytes,
     /// "Known absent" marker.
     pub negative: bool,
     /// When stored, Unix ms.
@@ -150,7 +150,7 @@ impl Namespace {
                     KvLookup::Negative { expires_in_ms }
                 } else {
                     KvLookup::Hit {
-                        value: e.value.clone(),
+                        value: e.value.to_vec(),
                         expires_in_ms,
                     }
                 }

@@ -14,7 +14,7 @@ fn policy(max_entries: u64, max_bytes: u64) -> NamespacePolicy {
 
 fn value(v: &[u8], expires_at_ms: Option<u64>) -> Entry {
     Entry {
-        value: v.to_vec(),
+        value: bytes::Bytes::copy_from_slice(v),
         negative: false,
         stored_at_ms: 0,
         expires_at_ms,

@@ -4,23 +4,23 @@
 use super::generic::GenericCache;
 use super::namespace::Entry;
 use crate::clock;
-use crate::store::{PersistedKv, StoreError};
+use crate::store::{KvFields, PersistedKv, StoreError};
 
-/// The stored form of an entry.
-pub fn to_record(e: &Entry) -> PersistedKv {
-    PersistedKv {
-        value: e.value.clone(),
+/// The stored form of an entry, borrowed from it.
+pub fn fields(e: &Entry) -> KvFields<'_> {
+    KvFields {
+        value: &e.value,
         negative: e.negative,
         stored_at_ms: e.stored_at_ms,
         expires_at_ms: e.expires_at_ms,
-        tags: e.tags.clone(),
+        tags: &e.tags,
     }
 }
 
 /// An entry from its stored form.
 pub fn from_record(r: PersistedKv) -> Entry {
     Entry {
-        value: r.value,
+        value: r.value.into(),
         negative: r.negative,
         stored_at_ms: r.stored_at_ms,
         expires_at_ms: r.expires_at_ms,

@@ -27,6 +27,27 @@ pub(super) const TREE_RUNS: u8 = 1;
 /// Compacts the cache snapshot when the journal has grown (set by the cache).
 pub type Compactor = Box<dyn Fn() + Send + Sync>;
 
+/// A journal rotation under way: the segments a snapshot taken now covers.
+pub struct Rotation {
+    /// The last covered segment, for `end_compaction`.
+    pub covered: u64,
+    unsynced: Option<Arc<std::fs::File>>,
+}
+
+impl Rotation {
+    /// Makes the old segment survive power loss (it is what recovery uses
+    /// if the snapshot never lands). Call it without the cache lock held.
+    pub fn sync(&mut self) -> Result<(), StoreError> {
+        if let Some(f) = &self.unsynced {
+            f.sync_data().map_err(|e| {
+                StoreError::Io(format!("cannot sync the rotated journal segment: {e}"))
+            })?;
+        }
+        self.unsynced = None;
+        Ok(())
+    }
+}
+
 /// The journal: records not yet written, and the segment files.
 pub struct Journal {
     pending: Mutex<Vec<u8>>,
@@ -59,8 +80,11 @@ fn spawn_fsync(store: Weak<Inner>) {
         .spawn(move || loop {
             std::thread::sleep(Duration::from_secs(1));
             let Some(inner) = store.upgrade() else { return };
-            let synced = inner.journal.file.lock().sync_data();
-            if let Err(e) = synced {
+            // The lock is held only to take the handle: appends go on
+            // while the disk works.
+            let unsynced = inner.journal.file.lock().take_unsynced();
+            if let Some(Err(e)) = unsynced.map(|f| f.sync_data()) {
+                inner.journal.file.lock().mark_unsynced();
                 tracing::warn!(error = %e, "could not fsync the journal");
             }
         });
@@ -140,13 +164,16 @@ impl Store {
 
     /// First step of a compaction, called while the cache is locked (so no
     /// cache write falls between): writes what is pending and starts a new
-    /// segment. Returns the last segment the snapshot will cover.
-    pub fn begin_compaction(&self) -> Result<u64, StoreError> {
+    /// segment. The old segment's fdatasync is left to `Rotation::sync`,
+    /// for after the cache lock is released.
+    pub fn begin_compaction(&self) -> Result<Rotation, StoreError> {
         let mut pending = self.journal.pending.lock();
         let mut file = self.journal.file.lock();
-        file.append(&std::mem::take(&mut *pending))
+        let (covered, unsynced) = file
+            .append(&std::mem::take(&mut *pending))
             .and_then(|()| file.rotate())
-            .map_err(|e| StoreError::Io(format!("cannot rotate the journal: {e}")))
+            .map_err(|e| StoreError::Io(format!("cannot rotate the journal: {e}")))?;
+        Ok(Rotation { covered, unsynced })
     }
 
     /// Last step: the snapshot is durable, the segments it covers go.

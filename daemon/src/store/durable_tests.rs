@@ -29,11 +29,11 @@ fn written_records_survive_a_stop_without_compaction() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
-        s.put_kv("ns", "kept", &entry(1)).unwrap();
+        s.put_kv("ns", "kept", entry(1).fields()).unwrap();
         s.set_last_run("gu", 7).unwrap();
         s.write_journal().unwrap();
         // Never written, so never acknowledged: may be lost, must not corrupt.
-        s.put_kv("ns", "unwritten", &entry(2)).unwrap();
+        s.put_kv("ns", "unwritten", entry(2).fields()).unwrap();
         // Dropped here with no compaction, like a process killed after
         // acknowledging "kept".
     }
@@ -65,11 +65,12 @@ fn written_records_survive_a_stop_without_compaction() {
 fn a_compaction_keeps_writes_made_during_it_and_drops_covered_segments() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path()).unwrap();
-    s.put_kv("ns", "a", &entry(1)).unwrap();
+    s.put_kv("ns", "a", entry(1).fields()).unwrap();
     s.write_journal().unwrap();
-    let covered = s.begin_compaction().unwrap();
+    let mut rotation = s.begin_compaction().unwrap();
+    rotation.sync().unwrap();
     // A write after the rotation lands in the new segment, not the snapshot.
-    s.put_kv("ns", "b", &entry(2)).unwrap();
+    s.put_kv("ns", "b", entry(2).fields()).unwrap();
     s.write_journal().unwrap();
     let snapshot = vec![KvRecord {
         namespace: "ns".into(),
@@ -77,7 +78,7 @@ fn a_compaction_keeps_writes_made_during_it_and_drops_covered_segments() {
         entry: entry(1),
     }];
     s.write_kv_snapshot(&snapshot).unwrap();
-    s.end_compaction(covered).unwrap();
+    s.end_compaction(rotation.covered).unwrap();
     assert_eq!(
         segment_files(dir.path()),
         1,

@@ -21,6 +21,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The journal grows to this size before sled is flushed and it is truncated.
 pub const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
@@ -169,7 +170,9 @@ pub fn decode_all(bytes: &[u8]) -> (Vec<Op>, usize) {
 pub struct JournalFile {
     dir: PathBuf,
     seq: u64,
-    file: File,
+    /// Shared so that an fdatasync runs on a handle of its own, outside the
+    /// lock that appends take.
+    file: Arc<File>,
     /// Bytes written to the current segment.
     pub written: u64,
     /// Written but not yet fdatasync'ed.
@@ -218,7 +221,7 @@ impl JournalFile {
         }
         // Append after the last segment; never after a torn tail.
         let seq = segs.last().map_or(1, |n| n + 1);
-        let file = open_append(&segment_path(dir, seq))?;
+        let file = Arc::new(open_append(&segment_path(dir, seq))?);
         let j = Self {
             dir: dir.to_path_buf(),
             seq,
@@ -232,30 +235,37 @@ impl JournalFile {
 
     /// Appends bytes with one write: afterwards they survive `kill -9`.
     pub fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes)?;
+        (&*self.file).write_all(bytes)?;
         self.written += bytes.len() as u64;
         self.dirty = true;
         self.appends += 1;
         Ok(())
     }
 
-    /// Makes appended bytes survive power loss.
-    pub fn sync_data(&mut self) -> io::Result<()> {
-        if self.dirty {
-            self.file.sync_data()?;
-            self.dirty = false;
-        }
-        Ok(())
+    /// The current segment, if anything was appended since the last call,
+    /// for the caller to `sync_data` once it has let go of this journal:
+    /// an fdatasync can take milliseconds, and appends (which requests wait
+    /// on) must not queue behind it. If that sync fails, `mark_unsynced`.
+    pub fn take_unsynced(&mut self) -> Option<Arc<File>> {
+        std::mem::take(&mut self.dirty).then(|| self.file.clone())
     }
 
-    /// Starts a new segment; returns the last one a snapshot taken now covers.
-    pub fn rotate(&mut self) -> io::Result<u64> {
-        self.sync_data()?;
+    /// A sync of what `take_unsynced` returned failed: try again next time.
+    pub fn mark_unsynced(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Starts a new segment. Returns the last segment a snapshot taken now
+    /// covers, and the old segment if it still needs an fdatasync (for the
+    /// caller to do outside any lock, as with `take_unsynced`).
+    pub fn rotate(&mut self) -> io::Result<(u64, Option<Arc<File>>)> {
+        let next = Arc::new(open_append(&segment_path(&self.dir, self.seq + 1))?);
+        let old = std::mem::replace(&mut self.file, next);
+        let unsynced = std::mem::take(&mut self.dirty).then_some(old);
         let covered = self.seq;
         self.seq += 1;
-        self.file = open_append(&segment_path(&self.dir, self.seq))?;
         self.written = 0;
-        Ok(covered)
+        Ok((covered, unsynced))
     }
 
     /// Deletes the segments up to `covered` (their records are in a snapshot).
@@ -321,6 +331,28 @@ mod tests {
         assert_eq!(buf, want);
     }
 
+    /// The fsync thread and a compaction sync a segment outside the lock:
+    /// they get a handle only when something was appended since, and a
+    /// failed sync can ask for another.
+    #[test]
+    fn a_segment_is_handed_out_for_syncing_once_per_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, _, _) = JournalFile::open(dir.path()).unwrap();
+        assert!(j.take_unsynced().is_none(), "nothing appended yet");
+        j.append(b"abc").unwrap();
+        let f = j.take_unsynced().expect("appended since");
+        f.sync_data().unwrap();
+        assert!(j.take_unsynced().is_none(), "already handed out");
+        j.mark_unsynced();
+        assert!(j.take_unsynced().is_some(), "a failed sync is retried");
+        j.append(b"def").unwrap();
+        let (_, old) = j.rotate().unwrap();
+        assert!(old.is_some(), "the old segment still needed a sync");
+        assert!(j.take_unsynced().is_none(), "the new segment is clean");
+        let (_, old) = j.rotate().unwrap();
+        assert!(old.is_none(), "nothing appended to the segment rotated out");
+    }
+
     #[test]
     fn records_round_trip_and_a_torn_tail_is_dropped() {
         let mut buf = Vec::new();
@@ -358,7 +390,8 @@ mod tests {
             b
         };
         j.append(&rec(&ops()[0])).unwrap();
-        let covered = j.rotate().unwrap();
+        let (covered, unsynced) = j.rotate().unwrap();
+        assert!(unsynced.is_some(), "the old segment was appended to");
         j.append(&rec(&ops()[1])).unwrap();
         drop(j);
         // A crash before the snapshot: both segments come back, in order.

@@ -45,6 +45,73 @@ pub struct PersistedKv {
     pub tags: Vec<String>,
 }
 
+/// An entry's stored fields, borrowed from wherever the entry lives, so a
+/// write or a snapshot encodes it without copying it first.
+#[derive(Clone, Copy, Debug)]
+pub struct KvFields<'a> {
+    /// Value bytes (empty for negative entries).
+    pub value: &'a [u8],
+    /// "Known absent" marker.
+    pub negative: bool,
+    /// When it was stored, Unix ms.
+    pub stored_at_ms: u64,
+    /// When it expires, Unix ms; `None` = never.
+    pub expires_at_ms: Option<u64>,
+    /// Dependency tags.
+    pub tags: &'a [String],
+}
+
+impl PersistedKv {
+    /// The fields, borrowed.
+    pub fn fields(&self) -> KvFields<'_> {
+        KvFields {
+            value: &self.value,
+            negative: self.negative,
+            stored_at_ms: self.stored_at_ms,
+            expires_at_ms: self.expires_at_ms,
+            tags: &self.tags,
+        }
+    }
+}
+
+/// A cache snapshot being assembled, entry by entry, straight into its
+/// buckets (see `Store::write_kv_snapshot_of`).
+pub struct KvSnapshot {
+    buckets: buckets::Builder,
+    key: Vec<u8>,
+    entries: usize,
+}
+
+impl Default for KvSnapshot {
+    fn default() -> Self {
+        Self {
+            buckets: buckets::Builder::new(SNAPSHOT_BUCKETS),
+            key: Vec::new(),
+            entries: 0,
+        }
+    }
+}
+
+impl KvSnapshot {
+    /// Adds one entry; each (namespace, key) once.
+    pub fn add(&mut self, namespace: &str, key: &str, e: KvFields<'_>) {
+        self.key.clear();
+        tree_key_into(namespace, key, &mut self.key);
+        self.buckets.push(&self.key, |v| encode_into(e, v));
+        self.entries += 1;
+    }
+
+    /// Entries added so far.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+}
+
 /// One record read back at start-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KvRecord {
@@ -68,33 +135,31 @@ fn tree_key_into(namespace: &str, key: &str, k: &mut Vec<u8>) {
     k.extend_from_slice(key.as_bytes());
 }
 
+#[cfg(test)]
 fn encode(e: &PersistedKv) -> Vec<u8> {
-    let tag_bytes: usize = e.tags.iter().map(|t| 2 + t.len()).sum();
-    let mut v = Vec::with_capacity(HEADER_LEN + 2 + tag_bytes + e.value.len());
-    encode_into(e, &mut v);
+    let mut v = Vec::new();
+    encode_into(e.fields(), &mut v);
     v
 }
 
 /// Appends the stored form of `e` to `v`.
-fn encode_into(e: &PersistedKv, v: &mut Vec<u8>) {
+fn encode_into(e: KvFields<'_>, v: &mut Vec<u8>) {
+    let tag_bytes: usize = e.tags.iter().map(|t| 2 + t.len()).sum();
+    v.reserve(HEADER_LEN + 2 + tag_bytes + e.value.len());
     v.push(LAYOUT_V2);
     v.push(u8::from(e.negative));
     v.extend_from_slice(&e.stored_at_ms.to_be_bytes());
     v.extend_from_slice(&e.expires_at_ms.unwrap_or(0).to_be_bytes());
     // Tags are short names; one longer than u16 cannot be stored and is cut
     // off at a char boundary rather than corrupting the record.
-    let tags: Vec<&str> = e
-        .tags
-        .iter()
-        .take(usize::from(u16::MAX))
-        .map(|t| clip(t))
-        .collect();
+    let tags = &e.tags[..e.tags.len().min(usize::from(u16::MAX))];
     v.extend_from_slice(&(tags.len() as u16).to_be_bytes());
     for t in tags {
+        let t = clip(t);
         v.extend_from_slice(&(t.len() as u16).to_be_bytes());
         v.extend_from_slice(t.as_bytes());
     }
-    v.extend_from_slice(&e.value);
+    v.extend_from_slice(e.value);
 }
 
 fn clip(t: &str) -> &str {
@@ -148,7 +213,7 @@ impl Store {
         &self,
         namespace: &str,
         key: &str,
-        entry: &PersistedKv,
+        entry: KvFields<'_>,
     ) -> Result<(), StoreError> {
         self.durable_with(|out| {
             journal::encode_insert(
@@ -215,24 +280,24 @@ impl Store {
         Ok((out, skipped))
     }
 
-    /// Replaces the snapshot with `records` (and drops per-key records of
-    /// older data dirs), in one atomic batch, and flushes.
+    /// Replaces the snapshot with `records`; see `write_kv_snapshot_of`.
     pub fn write_kv_snapshot(&self, records: &[KvRecord]) -> Result<(), StoreError> {
-        let mut by_bucket: BTreeMap<u32, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
+        let mut snap = KvSnapshot::default();
         for r in records {
-            let k = tree_key(&r.namespace, &r.key);
-            let b = buckets::bucket_of(&k, SNAPSHOT_BUCKETS);
-            by_bucket.entry(b).or_default().insert(k, encode(&r.entry));
+            snap.add(&r.namespace, &r.key, r.entry.fields());
         }
+        self.write_kv_snapshot_of(snap)
+    }
+
+    /// Replaces the snapshot with `snap` (and drops per-key records of
+    /// older data dirs), in one atomic batch, and flushes.
+    pub fn write_kv_snapshot_of(&self, snap: KvSnapshot) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for k in self.kv.iter().keys() {
             batch.remove(k.map_err(|e| map_err(&self.path, e))?);
         }
-        for (b, recs) in &by_bucket {
-            batch.insert(
-                &buckets::bucket_key(SNAPSHOT_PREFIX, *b)[..],
-                buckets::encode_map(recs),
-            );
+        for (b, bytes) in snap.buckets.finish() {
+            batch.insert(&buckets::bucket_key(SNAPSHOT_PREFIX, b)[..], bytes);
         }
         self.kv
             .apply_batch(batch)
@@ -300,7 +365,8 @@ mod tests {
                 record("ab", "1", b"z"),
             ])
             .unwrap();
-            s.put_kv("a", "3", &entry(b"new", false, None)).unwrap();
+            s.put_kv("a", "3", entry(b"new", false, None).fields())
+                .unwrap();
             s.delete_kv("a", "2").unwrap();
             s.clear_kv_namespace("ab").unwrap();
             s.write_journal().unwrap();

@@ -18,8 +18,8 @@ mod tracks;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use durable::Compactor;
-pub use kv::{KvRecord, PersistedKv};
+pub use durable::{Compactor, Rotation};
+pub use kv::{KvFields, KvRecord, KvSnapshot, PersistedKv};
 pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
 pub use tracks::{bucket_of, BUCKETS};
 
@@ -163,11 +163,11 @@ impl Store {
     /// are written and synced, sled is flushed.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.write_journal()?;
-        self.journal
-            .file
-            .lock()
-            .sync_data()
-            .map_err(|e| StoreError::Io(format!("cannot sync the journal: {e}")))?;
+        let unsynced = self.journal.file.lock().take_unsynced();
+        if let Some(Err(e)) = unsynced.map(|f| f.sync_data()) {
+            self.journal.file.lock().mark_unsynced();
+            return Err(StoreError::Io(format!("cannot sync the journal: {e}")));
+        }
         self.flush_sled()
     }
 

@@ -103,7 +103,7 @@ mod tests {
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.put_kv("ns", &format!("k{i}"), &entry()).unwrap();
+                    s.put_kv("ns", &format!("k{i}"), entry().fields()).unwrap();
                     s.sync().await.unwrap();
                 })
             })
@@ -144,9 +144,9 @@ mod tests {
         use futures_util::FutureExt;
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        s.put_kv("ns", "a", &entry()).unwrap();
+        s.put_kv("ns", "a", entry().fields()).unwrap();
         assert!(s.sync().now_or_never().is_none(), "parked at the yield");
-        s.put_kv("ns", "b", &entry()).unwrap();
+        s.put_kv("ns", "b", entry().fields()).unwrap();
         let synced = tokio::time::timeout(std::time::Duration::from_secs(5), s.sync()).await;
         assert!(matches!(synced, Ok(Ok(()))), "a later sync completes");
     }
