@@ -12,6 +12,10 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{ClientMessage, ServerMessage};
 
+mod hot;
+
+pub use hot::{decode_hot, HotRequest};
+
 /// Length of the frame header (the big-endian `u32` payload length).
 pub const FRAME_HEADER_LEN: usize = 4;
 

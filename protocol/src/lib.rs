@@ -14,7 +14,10 @@ mod request;
 mod response;
 mod track;
 
-pub use codec::{decode_client, decode_server, encode_frame, encode_frame_into, CodecError};
+pub use codec::{
+    decode_client, decode_hot, decode_server, encode_frame, encode_frame_into, CodecError,
+    HotRequest,
+};
 pub use domain::{
     AlbumYearEntry, ApiEntry, ApiOutcome, CacheKey, CachedValue, ContentTypeStats,
     InvalidateTarget, LookupOutcome, SetAlbumYear, SetApiResult,
@@ -25,7 +28,7 @@ pub use message::{
     capability, ClientMessage, EventFrame, Hello, ServerMessage, Welcome, DEFAULT_MAX_FRAME_LEN,
     PROTOCOL_VERSION,
 };
-pub use request::{KvSet, Request, TrackQuery};
+pub use request::{KvSet, KvSetRef, Request, TrackQuery};
 pub use response::{
     AlbumSummary, CacheTotals, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus,
     NamespaceStats, Response, StatsReport, StatusInfo, SyncOutcome, SyncProgress, SyncReport,

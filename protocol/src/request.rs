@@ -169,3 +169,36 @@ pub struct KvSet {
     /// library event that touches a tag drops the entry.
     pub tags: Vec<String>,
 }
+
+/// `KvSet`'s arguments borrowed from wherever they were decoded (a frame):
+/// what the daemon stores from, without copying names out first.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct KvSetRef<'a> {
+    /// Namespace.
+    pub namespace: &'a str,
+    /// Key within the namespace.
+    pub key: &'a str,
+    /// Opaque value.
+    pub value: &'a [u8],
+    /// Time to live in milliseconds (see `KvSet::ttl_ms`).
+    pub ttl_ms: Option<u64>,
+    /// Store "known absent".
+    pub negative: bool,
+    /// Dependency tags.
+    #[serde(borrow)]
+    pub tags: Vec<&'a str>,
+}
+
+impl KvSet {
+    /// The same arguments, borrowed.
+    pub fn as_ref(&self) -> KvSetRef<'_> {
+        KvSetRef {
+            namespace: &self.namespace,
+            key: &self.key,
+            value: &self.value,
+            ttl_ms: self.ttl_ms,
+            negative: self.negative,
+            tags: self.tags.iter().map(String::as_str).collect(),
+        }
+    }
+}

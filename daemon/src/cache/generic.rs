@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
-use trackcache_protocol::{CacheTotals, KvLookup, KvSet, KvStored, NamespaceStats, StatsReport};
+use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
 
 use super::expiry::Schedule;
 use super::names::{internal_name, validate_key, validate_namespace, MAX_NAMESPACES};
@@ -211,22 +211,22 @@ impl GenericCache {
     }
 
     /// Stores a client value or negative marker.
-    pub fn set(&self, req: KvSet) -> Result<KvStored, CacheError> {
-        validate_namespace(&req.namespace)?;
-        validate_key(&req.key)?;
+    pub fn set(&self, req: KvSetRef<'_>) -> Result<KvStored, CacheError> {
+        validate_namespace(req.namespace)?;
+        validate_key(req.key)?;
         let tags = req
             .tags
             .iter()
             .map(|t| crate::invalidation::tags::normalize_tag(t).map_err(CacheError::BadName))
             .collect::<Result<Vec<_>, _>>()?;
         let now = clock::now_ms();
-        self.with_ns(&req.namespace, |n| {
+        self.with_ns(req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
             let entry = Entry {
                 value: if req.negative {
                     Bytes::new()
                 } else {
-                    req.value.into()
+                    Bytes::copy_from_slice(req.value)
                 },
                 negative: req.negative,
                 stored_at_ms: now,
@@ -234,7 +234,7 @@ impl GenericCache {
                 tags,
             };
             let persistent = n.policy().persistent;
-            let outcome = self.put_in(n, &req.namespace, &req.key, entry)?;
+            let outcome = self.put_in(n, req.namespace, req.key, entry)?;
             Ok(KvStored {
                 expires_in_ms: outcome.expires_at_ms.map(|t| t.saturating_sub(now)),
                 evicted: outcome.evicted.len() as u64,

@@ -1,6 +1,6 @@
 //! Generic-cache requests: `KvGet`, `KvSet`, `KvDelete`, `KvClearNamespace`.
 
-use trackcache_protocol::{ErrorReply, KvSet, Response};
+use trackcache_protocol::{ErrorReply, KvSetRef, Response};
 
 use super::{cache_error, Ctx};
 use crate::state::Daemon;
@@ -13,7 +13,7 @@ pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
 }
 
 /// `KvSet`: a set of a key completes any lease on it.
-pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSet) -> Result<Response, ErrorReply> {
+pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, ErrorReply> {
     // The lease key is built only when some lease exists: most sets pay nothing.
     let lease = d
         .leases

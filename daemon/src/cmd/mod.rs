@@ -8,7 +8,7 @@ pub mod library;
 mod runs;
 mod stats;
 
-use trackcache_protocol::{ErrorCode, ErrorReply, Request, Response};
+use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
 use crate::cache::CacheError;
 use crate::state::Daemon;
@@ -33,6 +33,19 @@ pub fn cache_error(e: CacheError) -> ErrorReply {
     ErrorReply::new(code, e.to_string())
 }
 
+/// Answers a request decoded borrowing from its frame (`codec::decode_hot`):
+/// the same handlers as `dispatch`, without the owned copies.
+pub fn dispatch_hot(
+    daemon: &Daemon,
+    ctx: &mut Ctx,
+    request: HotRequest<'_>,
+) -> Result<Response, ErrorReply> {
+    match request {
+        HotRequest::KvGet { namespace, key } => kv::get(daemon, namespace, key),
+        HotRequest::KvSet(set) => kv::set(daemon, ctx, set),
+    }
+}
+
 /// Answers one request.
 pub async fn dispatch(
     daemon: &Daemon,
@@ -45,7 +58,7 @@ pub async fn dispatch(
         Request::Stats => Ok(Response::Stats(stats::report(daemon))),
         Request::Shutdown => Ok(admin::shutdown(daemon)),
         Request::KvGet { namespace, key } => kv::get(daemon, &namespace, &key),
-        Request::KvSet(set) => kv::set(daemon, ctx, set),
+        Request::KvSet(set) => kv::set(daemon, ctx, set.as_ref()),
         Request::KvDelete { namespace, key } => kv::delete(daemon, ctx, &namespace, &key),
         Request::KvClearNamespace { namespace } => kv::clear(daemon, ctx, &namespace),
         Request::TrackCount => library::count(daemon),

@@ -190,6 +190,17 @@ impl<'s> Connection<'s> {
             Ok(frame) => frame,
             Err(e) => return self.read_error(e).await,
         };
+        // GET and SET, most of the traffic, skip the owned decode.
+        if let Some((id, request)) = codec::decode_hot(&frame) {
+            let mut ctx = cmd::Ctx {
+                conn_id: self.conn_id,
+                needs_sync: false,
+            };
+            let result = cmd::dispatch_hot(&self.daemon, &mut ctx, request);
+            self.needs_sync |= ctx.needs_sync;
+            self.queue_reply(id, result);
+            return Flow::Continue;
+        }
         match codec::decode_client(&frame) {
             Ok(ClientMessage::Request {
                 id,
