@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
@@ -17,7 +16,7 @@ use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{KvSnapshot, Store, StoreError};
+use crate::store::{KvFields, KvSnapshot, Store, StoreError};
 
 /// A key and its entry, as copied out for a snapshot.
 type KeyedEntry = (Arc<str>, Entry);
@@ -124,18 +123,42 @@ impl GenericCache {
         key: &str,
         entry: Entry,
     ) -> Result<SetOutcome, CacheError> {
-        let persistent = n.policy().persistent;
-        if persistent {
-            let size = (key.len() + entry.value.len()) as u64;
-            if size > n.policy().max_bytes {
-                return Err(EntryTooLarge {
-                    size,
-                    max: n.policy().max_bytes,
-                }
-                .into());
+        self.admit(n, ns, key, fields(&entry))?;
+        self.apply(n, ns, key, entry)
+    }
+
+    /// The checks and the disk write of a put, before anything in memory
+    /// changes: the entry must fit, and a persistent one is journaled.
+    fn admit(
+        &self,
+        n: &Namespace,
+        ns: &str,
+        key: &str,
+        entry: KvFields<'_>,
+    ) -> Result<(), CacheError> {
+        let size = (key.len() + entry.value.len()) as u64;
+        if size > n.policy().max_bytes {
+            return Err(EntryTooLarge {
+                size,
+                max: n.policy().max_bytes,
             }
-            self.store.put_kv(ns, key, fields(&entry))?;
+            .into());
         }
+        if n.policy().persistent {
+            self.store.put_kv(ns, key, entry)?;
+        }
+        Ok(())
+    }
+
+    /// The in-memory half of a put that `admit` accepted.
+    fn apply(
+        &self,
+        n: &mut Namespace,
+        ns: &str,
+        key: &str,
+        entry: Entry,
+    ) -> Result<SetOutcome, CacheError> {
+        let persistent = n.policy().persistent;
         let outcome = n.set(key, entry)?;
         if persistent {
             for k in &outcome.evicted {
@@ -222,19 +245,26 @@ impl GenericCache {
         let now = clock::now_ms();
         self.with_ns(req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
+            let value = if req.negative { &[][..] } else { req.value };
+            let stored = KvFields {
+                value,
+                negative: req.negative,
+                stored_at_ms: now,
+                expires_at_ms,
+                tags: &tags,
+            };
+            self.admit(n, req.namespace, req.key, stored)?;
+            // Admitted: nothing fails from here, so the entry being replaced
+            // may give up its buffer to the new value.
             let entry = Entry {
-                value: if req.negative {
-                    Bytes::new()
-                } else {
-                    Bytes::copy_from_slice(req.value)
-                },
+                value: n.recycled_value(req.key, value),
                 negative: req.negative,
                 stored_at_ms: now,
                 expires_at_ms,
                 tags,
             };
             let persistent = n.policy().persistent;
-            let outcome = self.put_in(n, req.namespace, req.key, entry)?;
+            let outcome = self.apply(n, req.namespace, req.key, entry)?;
             Ok(KvStored {
                 expires_in_ms: outcome.expires_at_ms.map(|t| t.saturating_sub(now)),
                 evicted: outcome.evicted.len() as u64,

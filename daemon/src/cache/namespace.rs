@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use trackcache_protocol::{KvLookup, NamespaceStats};
 
 use super::lru_map::LruMap;
@@ -163,6 +164,32 @@ impl Namespace {
             KvLookup::Miss => self.counters.misses += 1,
         }
         lookup
+    }
+
+    /// `new` as a value for `key`, about to replace its entry. When the
+    /// entry's value is the only reference to a buffer that fits `new`
+    /// (not more than twice its size), the bytes are written into that
+    /// buffer: an overwrite then costs no allocation and no free. The old
+    /// entry is left with an empty value and the byte count follows, so the
+    /// caller must go on to `set` the key.
+    pub fn recycled_value(&mut self, key: &str, new: &[u8]) -> Bytes {
+        if new.is_empty() {
+            return Bytes::new();
+        }
+        if let Some((_, e)) = self.entries.get_key_value_mut(key) {
+            let old_len = e.value.len() as u64;
+            match std::mem::take(&mut e.value).try_into_mut() {
+                Ok(mut buf) if buf.capacity() >= new.len() && buf.capacity() <= 2 * new.len() => {
+                    self.bytes -= old_len;
+                    buf.clear();
+                    buf.extend_from_slice(new);
+                    return buf.freeze();
+                }
+                Ok(buf) => e.value = buf.freeze(),
+                Err(shared) => e.value = shared,
+            }
+        }
+        Bytes::copy_from_slice(new)
     }
 
     /// Stores an entry, evicting least recently used entries beyond the bounds.

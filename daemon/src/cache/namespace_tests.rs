@@ -211,3 +211,48 @@ fn expired_entries_leave_every_index() {
     assert_eq!(ns.keys_tagged("artist:x"), vec![Arc::<str>::from("pre:2")]);
     assert_eq!(ns.stats("x").bytes, 6, "\"pre:2\" plus one value byte");
 }
+
+#[test]
+fn an_overwrite_of_a_like_sized_value_reuses_the_buffer() {
+    let mut ns = Namespace::new(policy(10, 10_000));
+    ns.set("k", value(&[1; 200], None)).unwrap();
+    let before = ns.peek("k").unwrap().value.as_ptr();
+    let v = ns.recycled_value("k", &[2; 180]);
+    assert_eq!(v.as_ptr(), before, "written into the old buffer");
+    ns.set(
+        "k",
+        Entry {
+            value: v,
+            ..value(b"", None)
+        },
+    )
+    .unwrap();
+    assert_eq!(&ns.peek("k").unwrap().value[..], &[2; 180][..]);
+    assert_eq!(ns.stats("x").bytes, 1 + 180, "the byte count follows");
+}
+
+#[test]
+fn a_shared_or_ill_fitting_buffer_is_not_reused() {
+    let mut ns = Namespace::new(policy(10, 10_000));
+    ns.set("k", value(&[1; 200], None)).unwrap();
+    // A compaction holds a clone: the old bytes must stay as they are.
+    let held = ns.peek("k").unwrap().value.clone();
+    let v = ns.recycled_value("k", &[2; 200]);
+    assert_ne!(v.as_ptr(), held.as_ptr());
+    assert_eq!(&held[..], &[1; 200][..]);
+    assert_eq!(
+        &ns.peek("k").unwrap().value[..],
+        &[1; 200][..],
+        "entry intact"
+    );
+    drop(held);
+    // Far smaller (the buffer would waste more than half) or larger: new.
+    for len in [10, 300] {
+        let before = ns.peek("k").unwrap().value.as_ptr();
+        let v = ns.recycled_value("k", &vec![3; len]);
+        assert_ne!(v.as_ptr(), before, "len {len}");
+        assert_eq!(ns.peek("k").unwrap().value.len(), 200, "entry intact");
+    }
+    assert_eq!(ns.stats("x").bytes, 1 + 200);
+    assert_eq!(ns.recycled_value("absent", b"v"), &b"v"[..]);
+}
