@@ -16,10 +16,7 @@ use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{KvFields, KvSnapshot, Store, StoreError};
-
-/// A key and its entry, as copied out for a snapshot.
-type KeyedEntry = (Arc<str>, Entry);
+use crate::store::{KvFields, Store, StoreError};
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +42,7 @@ pub struct GenericCache {
     pub(super) namespaces: Mutex<HashMap<String, Namespace, foldhash::fast::RandomState>>,
     schedule: Schedule,
     /// A compaction is under way (they do not overlap).
-    compacting: std::sync::atomic::AtomicBool,
+    pub(super) compacting: std::sync::atomic::AtomicBool,
 }
 
 impl GenericCache {
@@ -361,54 +358,6 @@ impl GenericCache {
             }
         }
         next
-    }
-
-    /// Writes every persistent entry as the store's snapshot and deletes the
-    /// journal segments it covers. The journal is rotated under the cache
-    /// lock, so each write is in the snapshot or in the new segment, never
-    /// in neither. Under the lock entries are only cloned (a value is a
-    /// shared `Bytes`, so a clone is a reference count): encoding and
-    /// writing happen after, with requests flowing (decision 0015).
-    pub fn compact(&self) -> Result<(), StoreError> {
-        use std::sync::atomic::Ordering;
-        if self.compacting.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        let started = std::time::Instant::now();
-        let done = (|| {
-            let (mut rotation, copied, locked) = {
-                let map = self.namespaces.lock();
-                let rotation = self.store.begin_compaction()?;
-                let copied: Vec<(String, Vec<KeyedEntry>)> = map
-                    .iter()
-                    .filter(|(_, n)| n.policy().persistent)
-                    .map(|(name, n)| {
-                        let entries = n.iter().map(|(k, e)| (k.clone(), e.clone())).collect();
-                        (name.clone(), entries)
-                    })
-                    .collect();
-                (rotation, copied, started.elapsed())
-            };
-            rotation.sync()?;
-            let mut snap = KvSnapshot::default();
-            for (name, entries) in &copied {
-                for (k, e) in entries {
-                    snap.add(name, k, fields(e));
-                }
-            }
-            let entries = snap.len();
-            self.store.write_kv_snapshot_of(snap)?;
-            self.store.end_compaction(rotation.covered)?;
-            tracing::debug!(
-                entries,
-                cache_locked_us = locked.as_micros() as u64,
-                total_ms = started.elapsed().as_millis() as u64,
-                "cache snapshot written, journal compacted"
-            );
-            Ok(())
-        })();
-        self.compacting.store(false, Ordering::Release);
-        done
     }
 
     /// The expiry task; runs until shutdown.

@@ -4,6 +4,7 @@
 
 pub mod album_year;
 pub mod api;
+mod entry;
 mod expiry;
 mod generic;
 pub mod lease;
