@@ -359,3 +359,23 @@ fn a_relative_library_path_is_watched_too() {
     let events = watch.until_synced();
     assert_eq!(events[0]["track_id"], new_track(50).id);
 }
+
+/// A file replaced while a read was finishing used to be lost: the read's
+/// queued triggers were dropped as if it had answered them, and the poll
+/// took the new file's stamp as already seen, so the daemon kept the old
+/// tracks until some later change. Each round replaces the file as soon as
+/// the previous read's result shows.
+#[test]
+fn a_change_during_a_read_is_read_too() {
+    let (a, b) = (library(300, 11), library(301, 12));
+    let lib = LibraryEnv::new(&a, "");
+    let _d = lib.start(300);
+    let mut c = trackcache_client::Client::connect(&lib.env.socket).unwrap();
+    for round in 0..12 {
+        let (next, n) = if round % 2 == 0 { (&b, 301) } else { (&a, 300) };
+        lib.write(next, WriteMode::AtomicRename);
+        wait_until(&format!("round {round}: {n} tracks"), DEADLINE, || {
+            c.track_count().unwrap().0 == n
+        });
+    }
+}

@@ -69,10 +69,13 @@ pub async fn run(
                 },
             },
         };
+        // Triggers queued before the read starts are answered by it. Those
+        // that come during it stay queued for another read: the file may
+        // have been replaced after this one read it. And the stamp is the
+        // one seen before reading, so the poll also notices such a change.
+        drain(&mut rx, &mut waiters);
         last_stamp = source::stamp(&lib.config.path).ok();
         let report = sync_until_stable(&lib, &shutdown).await;
-        last_stamp = source::stamp(&lib.config.path).ok().or(last_stamp);
-        drain(&mut rx, &mut waiters);
         for w in waiters.drain(..) {
             let _ = w.send(report.clone());
         }
@@ -109,7 +112,7 @@ async fn settle(
 }
 
 /// Takes queued triggers without waiting: they are answered by the read
-/// that is about to happen (or just happened).
+/// that is about to start.
 fn drain(
     rx: &mut mpsc::UnboundedReceiver<Trigger>,
     waiters: &mut Vec<oneshot::Sender<SyncReport>>,
