@@ -207,6 +207,20 @@ fn changes_made_while_the_daemon_was_stopped_are_seen_after_restart() {
             ("track_removed", &gone.id)
         ])
     );
+    // --limit prints the oldest events only.
+    let out = lib.env.cli(&[
+        "--json",
+        "changes",
+        "--since",
+        &seq.to_string(),
+        "--limit",
+        "1",
+    ]);
+    let first: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(first, events[..1], "{out:?}");
     // The removed track's event carries the track as it was.
     let removed = events
         .iter()

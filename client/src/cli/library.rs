@@ -174,10 +174,17 @@ pub fn albums(c: &mut Client, p: &Printer, artist: Option<&str>) -> Result<Outco
 }
 
 /// `changes --since SEQ`: every logged event after SEQ, page by page.
-pub fn changes(c: &mut Client, p: &Printer, since: u64) -> Result<Outcome, ClientError> {
+pub fn changes(
+    c: &mut Client,
+    p: &Printer,
+    since: u64,
+    limit: Option<u64>,
+) -> Result<Outcome, ClientError> {
     let mut after = since;
-    loop {
-        let page = c.changes(after, 1000)?;
+    let mut left = limit.unwrap_or(u64::MAX);
+    while left > 0 {
+        // Pages of at most 1,000, and never more than is left to print.
+        let page = c.changes(after, left.min(1000) as u32)?;
         if page.fresh_instance {
             if p.json {
                 p.json(&json!({"fresh_instance": true, "current_seq": page.current_seq}));
@@ -189,18 +196,24 @@ pub fn changes(c: &mut Client, p: &Printer, since: u64) -> Result<Outcome, Clien
             }
             return Ok(Outcome::Done);
         }
-        for f in &page.events {
+        for f in page
+            .events
+            .iter()
+            .take(usize::try_from(left).unwrap_or(usize::MAX))
+        {
             if p.json {
                 p.json(&event_json(f));
             } else {
                 p.line(event_line(f));
             }
             after = f.seq;
+            left -= 1;
         }
         if !page.more {
-            return Ok(Outcome::Done);
+            break;
         }
     }
+    Ok(Outcome::Done)
 }
 
 /// `watch [--since SEQ]`: streams events until the daemon goes away.

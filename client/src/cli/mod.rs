@@ -64,6 +64,9 @@ pub enum Command {
         /// Print the events after this seq (0 = all retained).
         #[arg(long, default_value_t = 0)]
         since: u64,
+        /// Print at most this many events (the oldest first).
+        #[arg(long)]
+        limit: Option<u64>,
     },
     /// Stream events as they happen, one line each.
     Watch {
@@ -180,7 +183,7 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Kv(cmd) => kv::run(&mut client, &p, cmd),
         Command::Tracks(cmd) => library::tracks(&mut client, &p, cmd),
         Command::Albums { artist } => library::albums(&mut client, &p, artist.as_deref()),
-        Command::Changes { since } => library::changes(&mut client, &p, *since),
+        Command::Changes { since, limit } => library::changes(&mut client, &p, *since, *limit),
         Command::Watch { since } => library::watch(&mut client, &p, *since),
         Command::Rescan { wait } => library::rescan(&mut client, &p, args, *wait),
         Command::AlbumYear(cmd) => domain::album_year(&mut client, &p, cmd),
