@@ -280,7 +280,9 @@ impl Store {
         Ok((out, skipped))
     }
 
-    /// Replaces the snapshot with `records`; see `write_kv_snapshot_of`.
+    /// Replaces the snapshot with `records`; see `write_kv_snapshot_of`,
+    /// which the daemon uses (it builds the snapshot without records).
+    #[cfg(test)]
     pub fn write_kv_snapshot(&self, records: &[KvRecord]) -> Result<(), StoreError> {
         let mut snap = KvSnapshot::default();
         for r in records {
