@@ -1,28 +1,32 @@
 //! The library service: holds the snapshot index, answers track queries,
 //! and runs the ingest loop (watch, settle, re-read, diff, commit, publish).
 //!
-//! `sync.rs` is one re-read; `task.rs` decides when to re-read; `source.rs`
-//! reads files and exporters.
+//! `sync.rs` is one re-read; `commit.rs` is what follows a re-read that
+//! found changes; `task.rs` decides when to re-read; `source.rs` reads
+//! files and exporters.
 
+mod commit;
 mod source;
 mod sync;
 mod task;
 
+pub use commit::log_events;
+
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 use trackcache_protocol::{
-    AlbumSummary, ChangesPage, EventFrame, LibraryErrorInfo, LibraryStatus, SyncProgress,
-    SyncReport, Track, TrackPage, TrackQuery,
+    AlbumSummary, ChangesPage, LibraryErrorInfo, LibraryStatus, SyncProgress, SyncReport, Track,
+    TrackPage, TrackQuery,
 };
 
 pub use task::run;
 
 use crate::config::LibraryConfig;
 use crate::hub::Hub;
-use crate::invalidation::rules::LibraryView;
+use crate::invalidation::{Invalidator, LibraryView};
 use crate::keys::AlbumPair;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
 use crate::store::{SnapshotMeta, Store, StoreError};
@@ -47,14 +51,11 @@ pub struct LibraryService {
     status: Mutex<LibState>,
     store: Store,
     hub: Arc<Hub>,
+    invalidator: Arc<Invalidator>,
     read_bytes: AtomicU64,
     triggers: mpsc::UnboundedSender<Trigger>,
-    on_commit: OnceLock<CommitHook>,
     lookups: [AtomicU64; 2],
 }
-
-/// Called with the events of every committed re-read (the invalidation manager).
-pub type CommitHook = Box<dyn Fn(&LibraryService, &[EventFrame]) + Send + Sync>;
 
 impl LibraryService {
     /// Loads the persisted snapshot into the index, so that queries are
@@ -63,6 +64,7 @@ impl LibraryService {
         config: LibraryConfig,
         store: Store,
         hub: Arc<Hub>,
+        invalidator: Arc<Invalidator>,
     ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Trigger>), StoreError> {
         let mut snapshot = store.snapshot_meta()?;
         let generation = snapshot.as_ref().map_or(0, |m| m.generation);
@@ -101,9 +103,9 @@ impl LibraryService {
             }),
             store,
             hub,
+            invalidator,
             read_bytes: AtomicU64::new(0),
             triggers: tx,
-            on_commit: OnceLock::new(),
             lookups: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         Ok((lib, rx))
@@ -122,14 +124,17 @@ impl LibraryService {
     /// Saves the index checkpoint for the current snapshot generation, so
     /// the next start-up is fast (called on shutdown).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
-        let generation = self
-            .status
+        let dump = self.index.read().dump();
+        self.store.save_index_checkpoint(self.generation(), &dump)
+    }
+
+    /// The snapshot's generation (0 before the first commit).
+    fn generation(&self) -> u64 {
+        self.status
             .lock()
             .snapshot
             .as_ref()
-            .map_or(0, |m| m.generation);
-        let dump = self.index.read().dump();
-        self.store.save_index_checkpoint(generation, &dump)
+            .map_or(0, |m| m.generation)
     }
 
     fn set_progress(&self, phase: &str, done: u64, total: u64) {
@@ -178,19 +183,6 @@ impl LibraryService {
             self.lookups[0].load(Ordering::Relaxed),
             self.lookups[1].load(Ordering::Relaxed),
         )
-    }
-
-    /// Sets the hook run after every committed re-read (once).
-    pub fn set_on_commit(&self, hook: CommitHook) {
-        if self.on_commit.set(hook).is_err() {
-            tracing::error!("the library's commit hook was set twice; keeping the first");
-        }
-    }
-
-    fn after_commit(&self, frames: &[EventFrame]) {
-        if let Some(hook) = self.on_commit.get() {
-            hook(self, frames);
-        }
     }
 
     /// Tracks and fingerprint of an album pair now.
