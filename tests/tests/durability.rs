@@ -409,6 +409,12 @@ fn a_full_disk_refuses_writes_and_loses_no_acknowledged_one() {
                 "refused {k} came back"
             );
         }
+        eprintln!(
+            "full disk: {} writes acknowledged, {} refused with storage_full; after kill -9, \
+             0 acknowledged lost, 0 refused readable",
+            acked.len(),
+            refused.len()
+        );
     });
 }
 
