@@ -19,8 +19,8 @@ use super::sync::{error_info, Read};
 use super::LibraryService;
 use crate::clock;
 use crate::hub::{LogPosition, Numbered};
-use crate::snapshot::{field_changes, Diff, UpsertKind};
-use crate::store::{decode_track, LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
+use crate::snapshot::{decode_track, field_changes, Diff, UpsertKind};
+use crate::store::{LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
 
 impl LibraryService {
     /// Commits a parsed diff (see the module doc for the sequence).

@@ -31,7 +31,7 @@ pub use durable::{Epoch, WriteFailure};
 pub use journal::Watermark;
 pub use kv::{KvFields, KvRecord, KvSnapshot, PersistedKv};
 pub use recovery::{Health, Recovery};
-pub use snapshot::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
+pub use snapshot::{LogMeta, SnapshotMeta, SyncBatch};
 pub use tracks::{bucket_of, BUCKETS};
 
 /// Schema version of the data directory's layout.
