@@ -473,3 +473,19 @@ fn errors_in_json_mode_are_json_even_for_bad_arguments() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
 }
+
+#[test]
+fn watch_prints_the_events_the_socket_pushes() {
+    let tracks = library(10, 18);
+    let lib = LibraryEnv::new(&tracks, "");
+    let _d = lib.start(10);
+    let watch = lib.watch(0);
+    let printed: Vec<Value> = (0..2).map(|_| watch.next()).collect();
+    let (mut conn, _) = JsonConn::handshaken(&lib.env.socket, "text");
+    conn.call(1, r#"{"subscribe":{"since_seq":0}}"#);
+    let pushed: Vec<Value> = (0..2)
+        .map(|_| conn.read().unwrap()["event"].clone())
+        .collect();
+    assert_eq!(printed, pushed);
+    assert_eq!(printed[0]["type"], "library_imported");
+}
