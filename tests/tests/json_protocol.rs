@@ -247,3 +247,52 @@ fn a_slow_json_subscriber_gets_resync_not_a_gap() {
         "the subscriber never fell behind; the test proves nothing"
     );
 }
+
+#[test]
+fn refusals_and_handshake_errors_come_in_json() {
+    let env = Env::new("max_connections = 1\n");
+    let _d = env.start();
+    let held = env.client();
+    let mut refused = JsonConn::connect(&env.socket);
+    refused.send(r#"{"hello":{"version":1}}"#);
+    let v = refused.read().expect("a fatal line");
+    assert_eq!(v["fatal"]["code"], "too_many_connections", "{v}");
+    drop(held);
+    drop(refused);
+
+    // Another protocol version, and a request before the hello.
+    let (_, v) = admitted(&env, r#"{"hello":{"version":99,"client":"future"}}"#);
+    assert_eq!(v["fatal"]["code"], "version_mismatch", "{v}");
+    assert!(v["fatal"]["message"].as_str().unwrap().contains("99"));
+    let (_, v) = admitted(&env, r#"{"id":1,"request":{"ping":{}}}"#);
+    assert_eq!(v["fatal"]["code"], "handshake_required", "{v}");
+    // Not JSON after the hello: fatal; blank lines and \r\n are fine.
+    let (mut c, v) = admitted(&env, r#"{"hello":{"version":1,"bytes":"text"}}"#);
+    assert!(v.get("welcome").is_some(), "{v}");
+    c.send_raw(b"\r\n\n{\"id\":2,\"request\":{\"ping\":{}}}\r\n");
+    assert_eq!(c.read().unwrap()["reply"]["pong"], true);
+    c.send("not json");
+    assert_eq!(c.read().unwrap()["fatal"]["code"], "malformed_frame");
+    assert!(c.read_line().is_none());
+}
+
+/// A connection admitted under the cap of 1 (the previous one may still be
+/// closing), with the answer to its first line.
+fn admitted(env: &Env, first: &str) -> (JsonConn, Value) {
+    let mut got = None;
+    trackcache_tests::harness::wait_until(
+        "a connection slot",
+        trackcache_tests::harness::DEADLINE,
+        || {
+            let mut c = JsonConn::connect(&env.socket);
+            c.send(first);
+            let v = c.read().unwrap();
+            let refused = v["fatal"]["code"] == "too_many_connections";
+            if !refused {
+                got = Some((c, v));
+            }
+            !refused
+        },
+    );
+    got.unwrap()
+}
