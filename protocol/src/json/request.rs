@@ -38,7 +38,7 @@ pub enum JsonRequest {
     Changes {
         #[serde(default)]
         since_seq: u64,
-        #[serde(default)]
+        #[serde(default = "default_changes_limit")]
         limit: u32,
     },
     Rescan {
@@ -85,6 +85,11 @@ pub enum JsonRequest {
     KvSetMany {
         items: Vec<KvSetJson>,
     },
+}
+
+/// A page of events when `changes` does not say (the CLI's page, too).
+fn default_changes_limit() -> u32 {
+    1000
 }
 
 impl JsonRequest {

@@ -53,6 +53,14 @@ fn requests_decode_with_defaults() {
             min_confidence: 0
         }
     );
+    let r = request(r#"{"id":7,"request":{"changes":{}}}"#, BytesMode::Base64);
+    assert_eq!(
+        r.unwrap(),
+        Request::Changes {
+            since_seq: 0,
+            limit: 1000
+        }
+    );
     let r = request(r#"{"id":7,"request":{"ping":{}}}"#, BytesMode::Base64);
     assert_eq!(r.unwrap(), Request::Ping);
     let r = request(
