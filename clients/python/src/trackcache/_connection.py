@@ -1,0 +1,200 @@
+"""One blocking JSON Lines connection: connect, handshake, send lines, read
+messages, match replies to requests by id. Events that arrive while a reply is
+awaited are kept for whoever reads events.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import select
+import socket
+import time
+from typing import Any, Deque, Dict, List, Optional, Sequence, TypeVar
+
+from . import _wire
+from . import types as t
+from .commands import Command
+from .errors import (
+    ConnectionClosed,
+    ConnectionError,
+    DaemonNotRunning,
+    ProtocolError,
+    ServerError,
+    TimeoutError,
+)
+
+T = TypeVar("T")
+Obj = Dict[str, Any]
+
+#: Largest line accepted from the daemon before the handshake says otherwise.
+DEFAULT_MAX_LINE = 16 * 1024 * 1024
+
+
+class Connection:
+    """A handshaken connection. Not thread-safe: ``Client`` serializes calls."""
+
+    def __init__(self, path: str, client_name: str, timeout: Optional[float]) -> None:
+        self.path = path
+        self.timeout = timeout
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(path)
+        except OSError as e:
+            sock.close()
+            raise DaemonNotRunning(path, e.strerror or str(e)) from e
+        self._sock = sock
+        self._buf = bytearray()
+        self._ids = itertools.count(1)
+        self.events: Deque[Obj] = collections.deque()
+        self.closed = False
+        self.max_line = DEFAULT_MAX_LINE
+        try:
+            self._send(_wire.hello_line(client_name))
+            self.welcome: t.Welcome = _wire.welcome(self.read_message())
+        except BaseException:
+            self.close()
+            raise
+        if self.welcome.max_line_bytes:
+            self.max_line = self.welcome.max_line_bytes
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._sock.close()
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data)
+        except socket.timeout as e:
+            self.close()
+            raise TimeoutError(f"the daemon did not take our request within {self.timeout} s") from e
+        except OSError as e:
+            self.close()
+            raise ConnectionClosed(f"writing to the daemon at {self.path} failed: {e}") from e
+
+    def _recv(self) -> None:
+        """One read from the socket into the buffer (bounded by the timeout)."""
+        try:
+            chunk = self._sock.recv(1 << 18)
+        except socket.timeout as e:
+            # A late reply would be taken for the next request's: start over.
+            self.close()
+            raise TimeoutError(f"the daemon did not answer within {self.timeout} s") from e
+        except OSError as e:
+            self.close()
+            raise ConnectionClosed(f"reading from the daemon at {self.path} failed: {e}") from e
+        if not chunk:
+            self.close()
+            raise ConnectionClosed(f"the daemon at {self.path} closed the connection (did it stop?)")
+        self._buf += chunk
+
+    def _line(self, deadline: Optional[float]) -> Optional[bytes]:
+        """The next line, or None when ``deadline`` (monotonic) passes first."""
+        buf = self._buf
+        start = 0
+        while True:
+            i = buf.find(b"\n", start)
+            if i >= 0:
+                line = bytes(buf[:i])
+                del buf[: i + 1]
+                return line
+            if len(buf) > self.max_line:
+                self.close()
+                raise ProtocolError(f"the daemon sent a line longer than {self.max_line} bytes")
+            start = len(buf)
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._sock], [], [], left)[0]:
+                    return None
+            self._recv()
+
+    def _message(self, line: bytes) -> Obj:
+        msg = _wire.parse(line)
+        fatal = _wire.fatal_error(msg)
+        if fatal is not None:
+            self.close()
+            raise fatal
+        return msg
+
+    def read_message(self) -> Obj:
+        """The next message (a fatal one raises, after closing)."""
+        line = self._line(None)
+        assert line is not None  # no deadline: a line or an exception
+        return self._message(line)
+
+    def poll_message(self, timeout: Optional[float]) -> Optional[Obj]:
+        """The next message, or None when none came within ``timeout`` seconds
+        (None = wait forever). The connection stays usable after a None."""
+        if timeout is None:
+            return self.read_message()
+        line = self._line(time.monotonic() + timeout)
+        return None if line is None else self._message(line)
+
+    def set_timeout(self, timeout: Optional[float]) -> None:
+        self.timeout = timeout
+        self._sock.settimeout(timeout)
+
+    def send_request(self, name: str, args: Obj) -> int:
+        """Sends one request; its id."""
+        id = next(self._ids)
+        self._send(_wire.request_line(id, name, args, self.max_line))
+        return id
+
+    def call(self, cmd: Command[T]) -> T:
+        """Sends one request and waits for its answer."""
+        want = self.send_request(cmd.name, cmd.args)
+        while True:
+            msg = self.read_message()
+            if "id" in msg:
+                id, body, err = _wire.reply(msg)
+                if id != want:
+                    raise ProtocolError(f"a reply to request {id} while waiting for {want}")
+                if err is not None:
+                    raise err
+                assert body is not None  # reply() returns one of the two
+                return cmd.decode(body)
+            if "event" in msg:
+                self.events.append(msg["event"])
+                continue
+            raise ProtocolError(f"unexpected message from the daemon: {msg!r}")
+
+    def pipeline(self, cmds: Sequence[Command[Any]]) -> List[Any]:
+        """Sends every request before reading any answer; answers in request
+        order, with a ServerError in place of each request that failed."""
+        ids: Dict[int, int] = {}
+        lines: List[bytes] = []
+        for i, cmd in enumerate(cmds):
+            id = next(self._ids)
+            ids[id] = i
+            lines.append(_wire.request_line(id, cmd.name, cmd.args, self.max_line))
+        self._send(b"".join(lines))
+        out: List[Any] = [None] * len(cmds)
+        pending = len(cmds)
+        while pending:
+            msg = self.read_message()
+            if "event" in msg:
+                self.events.append(msg["event"])
+                continue
+            id, body, err = _wire.reply(msg)
+            i = ids.pop(id, -1)
+            if i < 0:
+                raise ProtocolError(f"a reply to unknown request {id}")
+            out[i] = err if err is not None else cmds[i].decode(body or {})
+            pending -= 1
+        return out
+
+
+def raise_first(results: Sequence[Any]) -> None:
+    """Raises the first ServerError among pipeline results, if any."""
+    for r in results:
+        if isinstance(r, ServerError):
+            raise r
+
+
+__all__ = ["Connection", "ConnectionError", "raise_first"]
