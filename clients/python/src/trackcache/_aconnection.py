@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import select
 from typing import Any, Dict, List, Optional, Sequence, TypeVar, Union
 
 from . import _wire
@@ -51,6 +52,10 @@ class AsyncConnection:
         self.welcome = t.Welcome("", 0, [], 0)
         self._task: Optional["asyncio.Task[None]"] = None
         self._drain_lock = asyncio.Lock()
+        self._poll = select.poll()
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            self._poll.register(sock.fileno(), select.POLLIN)
 
     @classmethod
     async def open(
@@ -81,6 +86,12 @@ class AsyncConnection:
             conn.max_line = conn.welcome.max_line_bytes
         conn._task = asyncio.get_running_loop().create_task(conn._read_loop())
         return conn
+
+    def idle_readable(self) -> bool:
+        """Whether a connection with nothing in flight has something to read:
+        most likely the daemon closed it (it restarted) and the reader task has
+        not run yet to notice."""
+        return not self._pending and bool(self._poll.poll(0))
 
     async def _read_loop(self) -> None:
         """Routes every message until the connection ends, then fails the waiters."""

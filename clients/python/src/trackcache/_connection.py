@@ -46,6 +46,8 @@ class Connection:
             raise DaemonNotRunning(path, e.strerror or str(e)) from e
         self._sock = sock
         self._buf = bytearray()
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
         self._ids = itertools.count(1)
         self.events: Deque[Obj] = collections.deque()
         self.closed = False
@@ -67,6 +69,11 @@ class Connection:
 
     def fileno(self) -> int:
         return self._sock.fileno()
+
+    def stale(self) -> bool:
+        """Whether an idle connection has something to read: the daemon closed
+        it (it restarted) or said something unasked. Either way, do not reuse it."""
+        return bool(self._buf) or bool(self._poll.poll(0))
 
     def _send(self, data: bytes) -> None:
         try:

@@ -62,6 +62,10 @@ class AsyncClient:
 
     async def _connection(self) -> AsyncConnection:
         conn = self._conn
+        if conn is not None and not conn.closed and conn.idle_readable():
+            # Let the reader task see what is there (an end of file after a
+            # daemon restart) before a request is written into a dead socket.
+            await asyncio.sleep(0)
         if conn is not None and not conn.closed:
             return conn
         if self._lock is None:

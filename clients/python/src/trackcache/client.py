@@ -62,6 +62,10 @@ class Client:
 
     def _connection(self) -> Connection:
         conn = self._conn
+        if conn is not None and not conn.closed and conn.stale():
+            # As redis-py does with an idle pooled connection: a daemon restart
+            # between calls must not fail the next call.
+            conn.close()
         if conn is None or conn.closed:
             conn = self._conn = Connection(self.socket, self.client_name, self.timeout)
         return conn
