@@ -10,12 +10,13 @@ pub mod connection;
 pub mod hub;
 pub mod ingest;
 pub mod invalidation;
-pub mod library;
+pub mod keys;
 pub mod memory;
 pub mod normalize;
 pub mod server;
 pub mod snapshot;
 pub mod socket;
+pub mod sources;
 pub mod state;
 pub mod store;
 pub mod watcher;
@@ -30,10 +31,10 @@ use tokio_util::sync::CancellationToken;
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::ApiAnswers;
 use crate::cache::lease::Leases;
-use crate::cache::GenericCache;
+use crate::cache::Caches;
 use crate::config::{Config, DEFAULT_RETENTION};
 use crate::hub::Hub;
-use crate::ingest::Library;
+use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
@@ -57,7 +58,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     // told "already running" rather than "database locked".
     let bound = socket::bind(&config.socket)?;
     let store = Store::open_with(&config.data_dir, config.store_cache_bytes)?;
-    let kv = Arc::new(GenericCache::restore(
+    let kv = Arc::new(Caches::restore(
         config.cache.clone(),
         &config.content,
         store.clone(),
@@ -86,7 +87,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     ));
     let (library, ingest) = match &config.library {
         Some(lc) => {
-            let (lib, triggers) = Library::open(lc.clone(), store.clone(), hub.clone())?;
+            let (lib, triggers) = LibraryService::open(lc.clone(), store.clone(), hub.clone())?;
             let inv = invalidator.clone();
             lib.set_on_commit(Box::new(move |lib, frames| {
                 inv.on_library_events(frames, lib)
@@ -101,7 +102,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         config,
         started_at: Instant::now(),
         store,
-        kv: kv.clone(),
+        caches: kv.clone(),
         years,
         api,
         leases: Leases::default(),
@@ -132,7 +133,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         }
     }
     // A fresh snapshot and an empty journal: the next start replays nothing.
-    daemon.kv.compact()?;
+    daemon.caches.compact()?;
     daemon.store.flush()?;
     tracing::info!("store flushed; bye");
     Ok(())

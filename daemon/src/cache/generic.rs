@@ -33,7 +33,7 @@ pub enum CacheError {
 }
 
 /// The cache.
-pub struct GenericCache {
+pub struct Caches {
     policies: CachePolicies,
     pub(super) internal: HashMap<String, NamespacePolicy>,
     pub(super) store: Store,
@@ -45,7 +45,7 @@ pub struct GenericCache {
     pub(super) compacting: std::sync::atomic::AtomicBool,
 }
 
-impl GenericCache {
+impl Caches {
     /// Builds the cache and restores every persistent namespace from the store.
     pub fn restore(
         policies: CachePolicies,
@@ -237,7 +237,7 @@ impl GenericCache {
         let tags = req
             .tags
             .iter()
-            .map(|t| crate::invalidation::tags::normalize_tag(t).map_err(CacheError::BadName))
+            .map(|t| crate::keys::normalize_tag(t).map_err(CacheError::BadName))
             .collect::<Result<Vec<_>, _>>()?;
         let now = clock::now_ms();
         self.with_ns(req.namespace, |n| {

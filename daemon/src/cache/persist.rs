@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::generic::GenericCache;
+use super::generic::Caches;
 use super::namespace::Entry;
 use crate::clock;
 use crate::store::{KvFields, KvSnapshot, PersistedKv, StoreError};
@@ -34,7 +34,7 @@ pub fn from_record(r: PersistedKv) -> Entry {
     }
 }
 
-impl GenericCache {
+impl Caches {
     /// Loads every persisted entry: expired ones and those of namespaces
     /// made memory-only since are deleted; bounds are applied again.
     pub(super) fn load(&self) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@ use super::{cache_error, Ctx};
 use crate::cache::lease::Acquire;
 use crate::cache::validate_namespace;
 use crate::config::types;
-use crate::invalidation::tags::AlbumPair;
+use crate::keys::AlbumPair;
 use crate::normalize::normalize;
 use crate::state::Daemon;
 
@@ -148,10 +148,12 @@ fn cached(d: &Daemon, key: &CacheKey) -> Result<Option<CachedValue>, ErrorReply>
             .get(source, artist, album)
             .map_err(cache_error)?
             .map(CachedValue::Api),
-        CacheKey::Kv { namespace, key } => match d.kv.get(namespace, key).map_err(cache_error)? {
-            KvLookup::Miss => None,
-            hit => Some(CachedValue::Kv(hit)),
-        },
+        CacheKey::Kv { namespace, key } => {
+            match d.caches.get(namespace, key).map_err(cache_error)? {
+                KvLookup::Miss => None,
+                hit => Some(CachedValue::Kv(hit)),
+            }
+        }
     })
 }
 
@@ -226,7 +228,7 @@ pub fn invalidate(
     let lib = d
         .library
         .as_deref()
-        .map(|l| l as &dyn crate::invalidation::Library);
+        .map(|l| l as &dyn crate::invalidation::LibraryView);
     let dropped = d.invalidator.manual(target, lib).map_err(bad)?;
     ctx.needs_sync = true;
     Ok(Response::Invalidated { dropped })

@@ -7,7 +7,8 @@ use crate::state::Daemon;
 
 /// `KvGet`.
 pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
-    d.kv.get(ns, key)
+    d.caches
+        .get(ns, key)
         .map(Response::KvValue)
         .map_err(cache_error)
 }
@@ -19,7 +20,7 @@ pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, Err
         .leases
         .any_held()
         .then(|| format!("k{}\0{}", set.namespace, set.key));
-    let stored = d.kv.set(set).map_err(cache_error)?;
+    let stored = d.caches.set(set).map_err(cache_error)?;
     ctx.needs_sync |= stored.persistent;
     if let Some(lease) = lease {
         d.leases.complete(&lease);
@@ -29,14 +30,14 @@ pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, Err
 
 /// `KvDelete`.
 pub fn delete(d: &Daemon, ctx: &mut Ctx, ns: &str, key: &str) -> Result<Response, ErrorReply> {
-    let existed = d.kv.delete(ns, key).map_err(cache_error)?;
-    ctx.needs_sync |= d.kv.is_persistent(ns);
+    let existed = d.caches.delete(ns, key).map_err(cache_error)?;
+    ctx.needs_sync |= d.caches.is_persistent(ns);
     Ok(Response::KvDeleted { existed })
 }
 
 /// `KvClearNamespace`.
 pub fn clear(d: &Daemon, ctx: &mut Ctx, ns: &str) -> Result<Response, ErrorReply> {
-    let removed = d.kv.clear(ns).map_err(cache_error)?;
-    ctx.needs_sync |= d.kv.is_persistent(ns);
+    let removed = d.caches.clear(ns).map_err(cache_error)?;
+    ctx.needs_sync |= d.caches.is_persistent(ns);
     Ok(Response::KvCleared { removed })
 }

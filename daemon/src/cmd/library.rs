@@ -1,4 +1,4 @@
-//! Library requests: `TrackCount`, `GetTrack`, `ListTracks`, `ListAlbums`,
+//! LibraryService requests: `TrackCount`, `GetTrack`, `ListTracks`, `ListAlbums`,
 //! `Changes`, `Rescan`. (`Subscribe` changes the connection itself and is
 //! handled in `connection`.)
 
@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use trackcache_protocol::{ErrorCode, ErrorReply, Response, SyncOutcome, SyncReport, TrackQuery};
 
-use crate::ingest::Library;
+use crate::ingest::LibraryService;
 use crate::state::Daemon;
 use crate::store::StoreError;
 
 /// The library, or the error telling the user how to configure one.
-pub fn library(d: &Daemon) -> Result<&Arc<Library>, ErrorReply> {
+pub fn library(d: &Daemon) -> Result<&Arc<LibraryService>, ErrorReply> {
     d.library.as_ref().ok_or_else(|| {
         ErrorReply::new(
             ErrorCode::UNAVAILABLE,

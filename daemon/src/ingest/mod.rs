@@ -18,14 +18,15 @@ use trackcache_protocol::{
     SyncReport, Track, TrackPage, TrackQuery,
 };
 
-pub use task::{run, Trigger};
+pub use task::run;
 
 use crate::config::LibraryConfig;
 use crate::hub::Hub;
 use crate::invalidation::rules::LibraryView;
-use crate::invalidation::tags::AlbumPair;
+use crate::keys::AlbumPair;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
 use crate::store::{SnapshotMeta, Store, StoreError};
+use crate::watcher::Trigger;
 
 /// Largest page of tracks or events one request returns.
 pub const MAX_PAGE: u32 = 10_000;
@@ -39,7 +40,7 @@ struct LibState {
 }
 
 /// The library service, shared by connections and the ingest task.
-pub struct Library {
+pub struct LibraryService {
     /// Its configuration.
     pub config: LibraryConfig,
     index: RwLock<LibraryIndex>,
@@ -53,9 +54,9 @@ pub struct Library {
 }
 
 /// Called with the events of every committed re-read (the invalidation manager).
-pub type CommitHook = Box<dyn Fn(&Library, &[EventFrame]) + Send + Sync>;
+pub type CommitHook = Box<dyn Fn(&LibraryService, &[EventFrame]) + Send + Sync>;
 
-impl Library {
+impl LibraryService {
     /// Loads the persisted snapshot into the index, so that queries are
     /// answered at once; the ingest task (`run`) then re-reads the library.
     pub fn open(
@@ -319,13 +320,11 @@ impl Library {
     }
 }
 
-impl LibraryView for Library {
+impl LibraryView for LibraryService {
     fn pair_has_tracks(&self, pair: &AlbumPair) -> bool {
         self.album(pair).tracks > 0
     }
-}
 
-impl crate::invalidation::Library for Library {
     fn album_fingerprint(&self, pair: &AlbumPair) -> u64 {
         self.album(pair).fingerprint
     }

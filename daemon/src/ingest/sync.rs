@@ -17,11 +17,11 @@ use std::time::Instant;
 use trackcache_protocol::{Event, LibraryErrorInfo, SyncOutcome, SyncReport, Track};
 
 use super::source::{self, Stamp};
-use super::Library;
+use super::LibraryService;
 use crate::clock;
-use crate::config::SourceFormat;
-use crate::library::{self, LibraryErrorKind, LibraryFormat};
+use crate::config::LibrarySource;
 use crate::snapshot::{field_changes, Diff, Differ, UpsertKind};
+use crate::sources::{self, LibraryErrorKind, LibraryFormat};
 use crate::store::{decode_track, SnapshotMeta, SyncBatch};
 
 /// What one attempt ended with.
@@ -48,14 +48,13 @@ struct Read {
     hash: u128,
 }
 
-impl Library {
+impl LibraryService {
     /// One attempt at a sync. `Err` carries the error to show in `status`.
     pub(super) fn sync_once(&self) -> Result<Attempt, LibraryErrorInfo> {
         let start = Instant::now();
         let read = match &self.config.format {
-            SourceFormat::AppleXml => self.read_file(LibraryFormat::AppleXml)?,
-            SourceFormat::Jsonl => self.read_file(LibraryFormat::Jsonl)?,
-            SourceFormat::Command { argv } => self.read_command(argv)?,
+            LibrarySource::File(format) => self.read_file(*format)?,
+            LibrarySource::Command { argv, format } => self.read_command(argv, *format)?,
         };
         let Some(read) = read else {
             return Ok(Attempt::Changing);
@@ -130,7 +129,11 @@ impl Library {
         })))
     }
 
-    fn read_command(&self, argv: &[String]) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
+    fn read_command(
+        &self,
+        argv: &[String],
+        format: LibraryFormat,
+    ) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
         // The watched path's stamp, captured before the export runs.
         let before = source::stamp(&self.config.path).ok();
         self.set_progress("exporting", 0, 0);
@@ -152,8 +155,7 @@ impl Library {
             return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
         }
         self.set_progress("parsing", 0, 0);
-        let diff =
-            self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice(), out.len() as u64)?;
+        let diff = self.parse_into_diff(format, &mut out.as_slice(), out.len() as u64)?;
         Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
     }
 
@@ -177,7 +179,7 @@ impl Library {
         } else {
             Differ::with_capacity(index.len(), 0)
         };
-        library::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
+        sources::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
             let kind = match e.kind() {
                 LibraryErrorKind::Truncated => "truncated",
                 LibraryErrorKind::Read => "unreadable",

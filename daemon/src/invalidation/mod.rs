@@ -5,7 +5,8 @@
 //! and does not stop the others.
 
 pub mod rules;
-pub mod tags;
+
+pub use rules::LibraryView;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,20 +16,12 @@ use trackcache_protocol::{Event, EventFrame, InvalidateTarget};
 
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::{ApiAnswers, API_TYPES};
-use crate::cache::{internal_name, GenericCache};
+use crate::cache::{internal_name, Caches};
 use crate::config::types;
 use crate::hub::Hub;
+use crate::keys::{self, pairs_of, tags_of, AlbumPair, ApiScope, SEP};
 use crate::store::{Store, SyncBatch};
-use rules::{plan, Action, ApiScope, LibraryView, Reason};
-use tags::{pairs_of, tags_of, AlbumPair, SEP};
-
-/// What the invalidator needs from the library: the rules' view plus album fingerprints.
-pub trait Library: LibraryView {
-    /// The album fingerprint of a pair now (0 when no track has it).
-    fn album_fingerprint(&self, pair: &AlbumPair) -> u64;
-    /// The track with this id, if any.
-    fn track(&self, id: &str) -> Option<trackcache_protocol::Track>;
-}
+use rules::{plan, Action, Reason};
 
 /// Dropped keys, grouped by (content type, reason).
 #[derive(Default)]
@@ -49,7 +42,7 @@ impl Drops {
 
 /// The invalidation manager.
 pub struct Invalidator {
-    kv: Arc<GenericCache>,
+    caches: Arc<Caches>,
     years: Arc<AlbumYears>,
     api: Arc<ApiAnswers>,
     hub: Arc<Hub>,
@@ -60,14 +53,14 @@ pub struct Invalidator {
 impl Invalidator {
     /// A manager over the caches; events go through `hub` into `store`.
     pub fn new(
-        kv: Arc<GenericCache>,
+        caches: Arc<Caches>,
         years: Arc<AlbumYears>,
         api: Arc<ApiAnswers>,
         hub: Arc<Hub>,
         store: Store,
     ) -> Self {
         Self {
-            kv,
+            caches,
             years,
             api,
             hub,
@@ -77,7 +70,7 @@ impl Invalidator {
     }
 
     /// Applies the rules to committed library events.
-    pub fn on_library_events(&self, frames: &[EventFrame], lib: &dyn Library) {
+    pub fn on_library_events(&self, frames: &[EventFrame], lib: &dyn LibraryView) {
         let mut drops = Drops::default();
         for f in frames {
             for (action, reason) in plan(&f.event, lib) {
@@ -91,7 +84,7 @@ impl Invalidator {
     pub fn manual(
         &self,
         target: &InvalidateTarget,
-        lib: Option<&dyn Library>,
+        lib: Option<&dyn LibraryView>,
     ) -> Result<u64, String> {
         let mut drops = Drops::default();
         let r = Reason::Manual;
@@ -116,7 +109,7 @@ impl Invalidator {
                 self.drop_tag(&format!("album:{}|{}", p.artist, p.album), r, &mut drops);
             }
             InvalidateTarget::Artist { name } => {
-                let tag = tags::normalize_tag(&format!("artist:{name}"))?;
+                let tag = keys::normalize_tag(&format!("artist:{name}"))?;
                 for k in self.years.invalidate_artist(name) {
                     drops.add(types::ALBUM_YEAR, r, &k);
                 }
@@ -151,7 +144,7 @@ impl Invalidator {
             .find(|t| *t == name);
         if let Some(ct) = internal {
             for k in self
-                .kv
+                .caches
                 .invalidate_namespace(&internal_name(ct))
                 .map_err(|e| e.to_string())?
             {
@@ -161,8 +154,8 @@ impl Invalidator {
         }
         match name {
             types::GENERIC => {
-                for ns in self.kv.client_namespaces() {
-                    for k in self.kv.invalidate_namespace(&ns).map_err(|e| e.to_string())? {
+                for ns in self.caches.client_namespaces() {
+                    for k in self.caches.invalidate_namespace(&ns).map_err(|e| e.to_string())? {
                         drops.add(types::GENERIC, r, &format!("{ns}/{k}"));
                     }
                 }
@@ -176,7 +169,7 @@ impl Invalidator {
         }
     }
 
-    fn execute(&self, action: &Action, reason: Reason, lib: &dyn Library, drops: &mut Drops) {
+    fn execute(&self, action: &Action, reason: Reason, lib: &dyn LibraryView, drops: &mut Drops) {
         match action {
             Action::AlbumYear(p) => {
                 for k in self.years.invalidate(p, None) {
@@ -212,7 +205,7 @@ impl Invalidator {
     }
 
     fn drop_tag(&self, tag: &str, reason: Reason, drops: &mut Drops) {
-        for (ns, k) in self.kv.invalidate_tag(tag) {
+        for (ns, k) in self.caches.invalidate_tag(tag) {
             drops.add(types::GENERIC, reason, &format!("{ns}/{k}"));
         }
     }

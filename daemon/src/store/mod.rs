@@ -10,8 +10,8 @@ mod buckets;
 mod durable;
 mod journal;
 mod kv;
-mod library;
 mod runs;
+mod snapshot;
 mod sync;
 mod tracks;
 
@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 pub use durable::{Compactor, Rotation};
 pub use kv::{KvFields, KvRecord, KvSnapshot, PersistedKv};
-pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
+pub use snapshot::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
 pub use tracks::{bucket_of, BUCKETS};
 
 /// Schema version of the data directory's layout.
@@ -119,9 +119,11 @@ impl Store {
             .map_err(|e| open_error(&path, e))?;
         let meta = db.open_tree(META_TREE).map_err(|e| map_err(&path, e))?;
         let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
-        let library = db.open_tree(library::TREE).map_err(|e| map_err(&path, e))?;
+        let library = db
+            .open_tree(snapshot::TREE)
+            .map_err(|e| map_err(&path, e))?;
         if check_schema(&meta, data_dir)? == 1 {
-            let dropped = library::migrate_v1(&library).map_err(|e| map_err(&path, e))?;
+            let dropped = snapshot::migrate_v1(&library).map_err(|e| map_err(&path, e))?;
             tracing::info!(
                 dropped,
                 "migrated the data dir from schema 1: the library will be imported again"

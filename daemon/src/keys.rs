@@ -1,5 +1,6 @@
-//! Album pairs and dependency tags: the normalized names that link cache
-//! entries to library changes.
+//! Album pairs, dependency tags and API scopes: the normalized names that
+//! link cache entries to library changes. A leaf: the caches and the
+//! invalidation rules both build on it, and it depends on neither.
 //!
 //! A pair is (artist, album), both normalized (`crate::normalize`). A track
 //! belongs to the pair of its artist and, when it has one, of its album
@@ -14,6 +15,15 @@ use crate::normalize::normalize;
 /// Separator inside cache keys built from names (a control character that
 /// normalized names do not contain in practice).
 pub const SEP: char = '\u{1f}';
+
+/// Which API entries of a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiScope {
+    /// Every outcome.
+    All,
+    /// Only not-found and failed (those worth retrying).
+    Retryable,
+}
 
 /// A normalized (artist, album) pair.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
