@@ -2,6 +2,7 @@
 //! Handlers never touch sockets; they get the shared state and return data.
 
 mod admin;
+mod batch;
 mod domain;
 mod kv;
 pub mod library;
@@ -95,6 +96,12 @@ pub async fn dispatch(
         Request::Invalidate(target) => domain::invalidate(daemon, ctx, &target),
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
+        Request::GetAlbumYears(items) => Ok(batch::get_years(daemon, items)),
+        Request::SetAlbumYears(items) => Ok(batch::set_years(daemon, ctx, items)),
+        Request::GetApiResults(items) => Ok(batch::get_api(daemon, items)),
+        Request::SetApiResults(items) => Ok(batch::set_api(daemon, ctx, items)),
+        Request::KvGetMany(items) => Ok(batch::kv_get(daemon, items)),
+        Request::KvSetMany(items) => Ok(batch::kv_set(daemon, ctx, items)),
         Request::Subscribe { .. } => Err(ErrorReply::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",
