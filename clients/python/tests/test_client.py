@@ -102,8 +102,7 @@ def test_library_tracks_albums_changes_rescan(lib_daemon: Daemon) -> None:
         assert count.tracks == 4 and count.seq >= 1
         t = c.get_track("A1")
         assert t is not None and t.artist == "Pink Floyd" and t.year == 1979
-        by_number = c.get_track("42")
-        assert by_number is not None and by_number.id == "C1"
+        assert c.get_track("C1").track_id == 42  # type: ignore[union-attr]
         assert c.get_track("NOPE") is None
         page = c.list_tracks(artist="pink floyd", limit=2)
         assert page.total == 3 and len(page.tracks) == 2 and page.more

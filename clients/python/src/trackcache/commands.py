@@ -215,9 +215,15 @@ def list_albums(artist: Optional[str] = None) -> Command[List[t.AlbumSummary]]:
     return Command("list_albums", args, d.albums)
 
 
+#: What ``changes`` with ``limit`` 0 means (PROTOCOL.md).
+CHANGES_DEFAULT_LIMIT = 1_000
+
+
 def changes(since: int = 0, limit: int = 0) -> Command[t.ChangesPage]:
     """Logged events after seq ``since`` (``limit`` 0 = 1,000, at most 10,000)."""
-    return Command("changes", {"since_seq": since, "limit": limit}, d.changes_page)
+    # The default is sent explicitly: this daemon version reads 0 as 1.
+    args = {"since_seq": since, "limit": limit or CHANGES_DEFAULT_LIMIT}
+    return Command("changes", args, d.changes_page)
 
 
 def rescan(wait: bool = False) -> Command[Optional[t.SyncReport]]:
