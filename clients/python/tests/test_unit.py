@@ -47,7 +47,7 @@ def test_errors_map_codes_to_classes() -> None:
 
 def test_request_line_is_one_json_line() -> None:
     cmd = commands.kv_set("ns", "k", "é", ttl_ms=0, tags=["artist:x"])
-    line = _wire.request_line(5, cmd.name, cmd.args, 1000)
+    line = _wire.request_line(5, cmd, 1000)
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     assert json.loads(line) == {
         "id": 5,
@@ -55,6 +55,31 @@ def test_request_line_is_one_json_line() -> None:
             "kv_set": {"namespace": "ns", "key": "k", "value": "é", "ttl_ms": 0, "tags": ["artist:x"]}
         },
     }
+
+
+AWKWARD = ['plain', 'quote " and \\ backslash', "new\nline\ttab\x00nul", "ünïcödé ☃ 𝄞", "", "\u2028"]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_hand_written_requests_match_the_generic_encoding(text: str) -> None:
+    """The hot requests' JSON is written by hand; it must say exactly what the
+    general encoder would (the same check as the Rust codec's hot-path drift test)."""
+    cases = [
+        (commands.kv_get(text, text), {"namespace": text, "key": text}),
+        (commands.kv_set(text, text, text), {"namespace": text, "key": text, "value": text}),
+        (commands.kv_set("n", text, text.encode(), ttl_ms=1500), {"namespace": "n", "key": text, "value": text, "ttl_ms": 1500}),
+        (commands.get_album_year(text, text), {"artist": text, "album": text}),
+        (commands.get_album_year(text, "x", 90), {"artist": text, "album": "x", "min_confidence": 90}),
+    ]
+    for cmd, args in cases:
+        assert cmd.text is not None
+        line = _wire.request_line(9, cmd, 1 << 20)
+        assert line.count(b"\n") == 1  # one line, whatever the strings hold
+        assert json.loads(line) == {"id": 9, "request": {cmd.name: args}}
+        assert cmd.args == args
+    # Forms without a hand-written text go through the general encoder.
+    assert commands.kv_set("n", "k", "v", tags=["artist:a"]).text is None
+    assert commands.kv_set("n", "k", b"\xff").text is None
 
 
 def test_binary_values_travel_as_base64() -> None:
@@ -66,7 +91,7 @@ def test_binary_values_travel_as_base64() -> None:
 def test_an_over_long_request_is_refused_before_sending() -> None:
     cmd = commands.kv_set("ns", "k", "x" * 100)
     with pytest.raises(trackcache.TooLarge, match="reads lines of at most 50"):
-        _wire.request_line(1, cmd.name, cmd.args, 50)
+        _wire.request_line(1, cmd, 50)
 
 
 def test_bad_times_are_refused() -> None:

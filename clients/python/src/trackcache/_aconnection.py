@@ -148,7 +148,7 @@ class AsyncConnection:
 
     def _register(self, cmd: Command[Any]) -> "tuple[int, asyncio.Future[Obj], bytes]":
         id = next(self._ids)
-        line = _wire.request_line(id, cmd.name, cmd.args, self.max_line)
+        line = _wire.request_line(id, cmd, self.max_line)
         fut: "asyncio.Future[Obj]" = asyncio.get_running_loop().create_future()
         return id, fut, line
 
@@ -162,9 +162,9 @@ class AsyncConnection:
             self._pending.pop(id, None)
             raise TimeoutError(f"the daemon did not answer within {self.timeout} s") from e
 
-    async def send_request(self, name: str, args: Obj) -> "tuple[int, asyncio.Future[Obj]]":
+    async def send_request(self, cmd: Command[Any]) -> "tuple[int, asyncio.Future[Obj]]":
         """Sends one request; its id and the future of its raw answer."""
-        id, fut, line = self._register(Command(name, args, lambda r: r))
+        id, fut, line = self._register(cmd)
         self._pending[id] = fut
         await self._send(line)
         return id, fut

@@ -147,17 +147,20 @@ class Connection:
         self.timeout = timeout
         self._sock.settimeout(timeout)
 
-    def send_request(self, name: str, args: Obj) -> int:
+    def send_request(self, cmd: Command[Any]) -> int:
         """Sends one request; its id."""
         id = next(self._ids)
-        self._send(_wire.request_line(id, name, args, self.max_line))
+        self._send(_wire.request_line(id, cmd, self.max_line))
         return id
 
     def call(self, cmd: Command[T]) -> T:
         """Sends one request and waits for its answer."""
-        want = self.send_request(cmd.name, cmd.args)
+        want = self.send_request(cmd)
         while True:
             msg = self.read_message()
+            body = msg.get("reply")
+            if body is not None and msg.get("id") == want:
+                return cmd.decode(body)  # the usual case, first
             if "id" in msg:
                 id, body, err = _wire.reply(msg)
                 if id != want:
@@ -179,7 +182,7 @@ class Connection:
         for i, cmd in enumerate(cmds):
             id = next(self._ids)
             ids[id] = i
-            lines.append(_wire.request_line(id, cmd.name, cmd.args, self.max_line))
+            lines.append(_wire.request_line(id, cmd, self.max_line))
         self._send(b"".join(lines))
         out: List[Any] = [None] * len(cmds)
         pending = len(cmds)

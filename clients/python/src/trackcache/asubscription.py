@@ -13,10 +13,15 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, Type
 from . import _decode
 from . import types as t
 from ._aconnection import AsyncConnection
+from .commands import Command
 from .errors import ConnectionError, ProtocolError, ResyncRequired, ShuttingDown
 from .subscription import RETRY_FIRST, RETRY_MAX
 
 Obj = Dict[str, Any]
+
+
+def _raw(reply: Obj) -> Obj:
+    return reply
 
 
 class AsyncSubscription(AsyncIterator[t.Event]):
@@ -40,7 +45,7 @@ class AsyncSubscription(AsyncIterator[t.Event]):
         conn = await self._connect()
         try:
             args = {} if self.last_seq is None else {"since_seq": self.last_seq}
-            id, fut = await conn.send_request("subscribe", args)
+            id, fut = await conn.send_request(Command("subscribe", args, _raw))
             body = await conn._wait(id, fut)
         except BaseException:
             await conn.aclose()

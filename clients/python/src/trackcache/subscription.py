@@ -17,9 +17,14 @@ from typing import Any, Callable, Dict, Iterator, Optional, Type
 from . import _decode, _wire
 from . import types as t
 from ._connection import Connection
+from .commands import Command
 from .errors import ConnectionError, ProtocolError, ResyncRequired, ShuttingDown
 
 Obj = Dict[str, Any]
+
+
+def _raw(reply: Obj) -> Obj:
+    return reply
 
 #: First and largest pause between reconnection attempts, in seconds.
 RETRY_FIRST = 0.02
@@ -52,7 +57,7 @@ class Subscription(Iterator[t.Event]):
         conn = self._connect()
         try:
             args = {} if self.last_seq is None else {"since_seq": self.last_seq}
-            id = conn.send_request("subscribe", args)
+            id = conn.send_request(Command("subscribe", args, _raw))
             while True:
                 msg = conn.read_message()
                 if msg.get("id") == id:

@@ -1,5 +1,9 @@
 """What the daemon answers, as plain typed values.
 
+Answers are ordinary (mutable) dataclasses: building a frozen one costs three
+times as much, and a GET's answer is built on every call. Arguments for the
+batch forms (``*Item``) are frozen.
+
 Field names follow the daemon's JSON vocabulary (``protocol/PROTOCOL.md``):
 times are milliseconds (``*_ms``: instants since the Unix epoch, or
 durations), and every lookup carries one ``status``.
@@ -17,7 +21,7 @@ KvStatus = Literal["hit", "negative", "miss"]
 ApiStatus = Literal["found", "not_found", "failed"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class KvValue:
     """A generic-cache lookup: a value, a "known absent" marker, or nothing."""
 
@@ -41,7 +45,7 @@ class KvValue:
         return self.status == "miss"
 
 
-@dataclass(frozen=True)
+@dataclass
 class KvStored:
     """What a set did."""
 
@@ -61,7 +65,7 @@ class KvItem:
     tags: Tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class MediaFlags:
     """Kinds of media a track is (Apple's booleans)."""
 
@@ -79,7 +83,7 @@ class MediaFlags:
     compilation: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class Track:
     """One track of the library snapshot. Dates are Unix milliseconds."""
 
@@ -111,7 +115,7 @@ class Track:
     rating: Optional[int] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrackPage:
     """One page of ``list_tracks``."""
 
@@ -125,7 +129,7 @@ class TrackPage:
         return self.offset + len(self.tracks) < self.total
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrackCount:
     """Tracks in the snapshot, and the seq the snapshot is at."""
 
@@ -133,7 +137,7 @@ class TrackCount:
     seq: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class AlbumSummary:
     """One album of the library."""
 
@@ -143,7 +147,7 @@ class AlbumSummary:
     year: Optional[int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class FieldChange:
     """One changed field of a modified track (values rendered as text)."""
 
@@ -152,7 +156,7 @@ class FieldChange:
     new: Optional[str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Event:
     """Something that happened, at its position ``seq`` in the event log.
 
@@ -166,21 +170,21 @@ class Event:
     raw: Dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrackAdded(Event):
     """A track appeared."""
 
     track: Optional[Track] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrackRemoved(Event):
     """A track disappeared (as it was)."""
 
     track: Optional[Track] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrackModified(Event):
     """Fields that caches depend on changed (the track as it is now)."""
 
@@ -188,7 +192,7 @@ class TrackModified(Event):
     changes: List[FieldChange] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass
 class LibrarySynced(Event):
     """A re-read finished; the counts of the events before it."""
 
@@ -197,14 +201,14 @@ class LibrarySynced(Event):
     modified: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class LibraryImported(Event):
     """The first import into an empty data dir: everything is new."""
 
     tracks: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class EntriesInvalidated(Event):
     """Cache entries were dropped."""
 
@@ -213,7 +217,7 @@ class EntriesInvalidated(Event):
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChangesPage:
     """Logged events after a seq.
 
@@ -229,7 +233,7 @@ class ChangesPage:
     next_since: Optional[int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SyncReport:
     """What one re-read of the library did.
 
@@ -248,7 +252,7 @@ class SyncReport:
     message: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class AlbumYear:
     """An album's cached release year."""
 
@@ -262,7 +266,7 @@ class AlbumYear:
     expires_in_ms: Optional[int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class AlbumYearStored:
     """What a set of an album year did: whether it became current, and what is."""
 
@@ -283,7 +287,7 @@ class AlbumYearItem:
     stored_at_ms: Optional[int] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiEntry:
     """A cached API answer: found (with a JSON payload), not found, or failed."""
 
@@ -316,14 +320,14 @@ class ApiItem:
     stored_at_ms: Optional[int] = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiStored:
     """What a set of an API answer did."""
 
     expires_in_ms: Optional[int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lease:
     """Nobody had the value: this connection holds the lease to fetch it.
 
@@ -336,7 +340,7 @@ class Lease:
     expires_in_ms: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class CacheTotals:
     """Counters summed over every generic-cache namespace."""
 
@@ -350,7 +354,7 @@ class CacheTotals:
     evictions: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class LibraryError:
     """Why the library could not be read, and when."""
 
@@ -359,7 +363,7 @@ class LibraryError:
     at_ms: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class SyncProgress:
     """A re-read under way."""
 
@@ -368,7 +372,7 @@ class SyncProgress:
     total: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class LibraryStatus:
     """The library part of ``status``."""
 
@@ -382,7 +386,7 @@ class LibraryStatus:
     progress: Optional[SyncProgress]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Status:
     """The daemon's status."""
 
@@ -398,7 +402,7 @@ class Status:
     library: Optional[LibraryStatus]
 
 
-@dataclass(frozen=True)
+@dataclass
 class NamespaceStats:
     """Counters of one generic-cache namespace."""
 
@@ -424,7 +428,7 @@ class NamespaceStats:
         return answered / total if total else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class ContentTypeStats:
     """Counters of one domain content type (``album_year``, ...)."""
 
@@ -449,7 +453,7 @@ class ContentTypeStats:
         return self.hits / total if total else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stats:
     """Per-namespace and per-content-type statistics."""
 
@@ -465,7 +469,7 @@ class Stats:
         return next((c for c in self.content_types if c.name == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Subscribed:
     """Where a subscription started."""
 
@@ -473,7 +477,7 @@ class Subscribed:
     oldest_seq: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Welcome:
     """What the daemon announced in the handshake."""
 
