@@ -112,6 +112,19 @@ def test_concurrent_requests_share_one_connection(daemon: Daemon) -> None:
     run(body)
 
 
+def test_a_pipeline_larger_than_the_socket_buffers(daemon: Daemon) -> None:
+    async def body() -> None:
+        async with daemon.async_client() as c:
+            await c.kv_set("big", "v", "x" * 4096)
+            p = c.pipeline()
+            for _ in range(4000):
+                p.kv_get("big", "v")
+            out = await p.execute()
+            assert len(out) == 4000 and all(o.value == b"x" * 4096 for o in out)
+
+    run(body)
+
+
 def test_reconnects_after_a_restart(daemon: Daemon) -> None:
     async def body() -> None:
         async with daemon.async_client() as c:

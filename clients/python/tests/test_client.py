@@ -255,6 +255,17 @@ def test_pipeline_answers_in_order(client: trackcache.Client) -> None:
     assert isinstance(mixed[0], trackcache.BadRequest) and mixed[1] is True
 
 
+def test_a_pipeline_larger_than_the_socket_buffers(client: trackcache.Client) -> None:
+    # 4,000 answers of 4 KB: far more than the socket buffers hold, so the daemon
+    # stops reading until we read; writing everything first would deadlock.
+    client.kv_set("big", "v", "x" * 4096)
+    p = client.pipeline()
+    for _ in range(4000):
+        p.kv_get("big", "v")
+    out = p.execute()
+    assert len(out) == 4000 and all(o.value == b"x" * 4096 for o in out)
+
+
 def test_a_restart_between_calls_is_invisible(daemon: Daemon) -> None:
     with daemon.client() as c:
         c.kv_set("persist", "k", "v")

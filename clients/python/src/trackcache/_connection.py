@@ -175,29 +175,72 @@ class Connection:
             raise ProtocolError(f"unexpected message from the daemon: {msg!r}")
 
     def pipeline(self, cmds: Sequence[Command[Any]]) -> List[Any]:
-        """Sends every request before reading any answer; answers in request
-        order, with a ServerError in place of each request that failed."""
+        """Sends every request without waiting for answers; answers in request
+        order, with a ServerError in place of each request that failed.
+
+        Answers are read while the requests are still being written: the daemon
+        answers as it reads, and once its answers fill the socket it stops
+        reading, so writing everything first would block both sides for good.
+        """
         ids: Dict[int, int] = {}
         lines: List[bytes] = []
         for i, cmd in enumerate(cmds):
             id = next(self._ids)
             ids[id] = i
             lines.append(_wire.request_line(id, cmd, self.max_line))
-        self._send(b"".join(lines))
+        data = memoryview(b"".join(lines))
+        sent = 0
         out: List[Any] = [None] * len(cmds)
         pending = len(cmds)
         while pending:
-            msg = self.read_message()
-            if "event" in msg:
-                self.events.append(msg["event"])
-                continue
-            id, body, err = _wire.reply(msg)
-            i = ids.pop(id, -1)
-            if i < 0:
-                raise ProtocolError(f"a reply to unknown request {id}")
-            out[i] = err if err is not None else cmds[i].decode(body or {})
-            pending -= 1
+            if sent < len(data):
+                sent += self._send_some(data[sent:])
+            while pending:
+                line = self._buffered_line()
+                if line is None:
+                    if sent < len(data):
+                        break  # nothing to read yet: write more first
+                    self._recv()
+                    continue
+                msg = self._message(line)
+                if "event" in msg:
+                    self.events.append(msg["event"])
+                    continue
+                id, body, err = _wire.reply(msg)
+                i = ids.pop(id, -1)
+                if i < 0:
+                    raise ProtocolError(f"a reply to unknown request {id}")
+                out[i] = err if err is not None else cmds[i].decode(body or {})
+                pending -= 1
         return out
+
+    def _send_some(self, data: memoryview) -> int:
+        """Writes what the socket takes now (at least one byte), reading answers
+        into the buffer when it takes nothing; how many bytes were written."""
+        while True:
+            readable, writable, _ = select.select([self._sock], [self._sock], [], self.timeout)
+            if not readable and not writable:
+                self.close()
+                raise TimeoutError(f"the daemon took nothing and said nothing for {self.timeout} s")
+            if readable:
+                self._recv()
+            if writable:
+                try:
+                    return self._sock.send(data[: 1 << 18])
+                except OSError as e:
+                    self.close()
+                    raise ConnectionClosed(f"writing to the daemon at {self.path} failed: {e}") from e
+            if readable:
+                return 0
+
+    def _buffered_line(self) -> Optional[bytes]:
+        """A whole line already read, or None."""
+        i = self._buf.find(b"\n")
+        if i < 0:
+            return None
+        line = bytes(self._buf[:i])
+        del self._buf[: i + 1]
+        return line
 
 
 def raise_first(results: Sequence[Any]) -> None:
