@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import (
     Any,
     AsyncIterator,
-    Callable,
     Iterable,
     List,
     Mapping,
@@ -27,9 +26,9 @@ from typing import (
 from . import commands as c
 from . import types as t
 from ._aconnection import AsyncConnection
-from ._connection import raise_first
 from ._paths import default_socket_path
 from .asubscription import AsyncSubscription
+from .pipeline import AsyncPipeline
 from .client import DEFAULT_TIMEOUT
 from .commands import BatchResult, Command, Value
 from .errors import ServerError
@@ -408,48 +407,6 @@ class AsyncClient:
         """Records a run (default: now)."""
         await self.execute(c.set_last_run(client, at_ms))
 
-
-
-class AsyncPipeline:
-    """``Pipeline`` for ``AsyncClient``: queue calls by name, ``await execute()``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-        self._queue: List[Command[Any]] = []
-
-    def add(self, cmd: Command[Any]) -> "AsyncPipeline":
-        """Queues a prepared request."""
-        self._queue.append(cmd)
-        return self
-
-    def __getattr__(self, name: str) -> Callable[..., "AsyncPipeline"]:
-        builder = getattr(c, name, None)
-        if name.startswith("_") or not callable(builder) or name in ("now_ms", "put_value"):
-            raise AttributeError(f"a pipeline has no call {name!r}")
-
-        def queue(*args: Any, **kwargs: Any) -> "AsyncPipeline":
-            return self.add(builder(*args, **kwargs))
-
-        return queue
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    async def execute(self, raise_on_error: bool = True) -> List[Any]:
-        """Sends the queued calls and returns their answers, in order."""
-        queued, self._queue = self._queue, []
-        if not queued:
-            return []
-        results = await self._client.execute_many(queued)
-        if raise_on_error:
-            raise_first(results)
-        return results
-
-    async def __aenter__(self) -> "AsyncPipeline":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._queue = []
 
 
 __all__ = ["AsyncClient", "AsyncPipeline", "ServerError"]

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import commands as c
 from . import types as t
-from ._connection import Connection, raise_first
+from ._connection import Connection
 from ._paths import default_socket_path
 from .commands import BatchResult, Command, Value
 from .errors import ServerError, TrackcacheError
+from .pipeline import Pipeline
 from .subscription import Subscription
 
 T = TypeVar("T")
@@ -249,7 +250,7 @@ class Client:
         album: Optional[str] = None,
         genre: Optional[str] = None,
         page_size: int = 10_000,
-    ) -> Iterable[t.Track]:
+    ) -> Iterator[t.Track]:
         """Every matching track, page by page."""
         offset = 0
         while True:
@@ -423,53 +424,6 @@ class Client:
     def set_last_run(self, client: str, at_ms: Optional[int] = None) -> None:
         """Records a run (default: now)."""
         self.execute(c.set_last_run(client, at_ms))
-
-
-class Pipeline:
-    """Calls queued by name (the ``commands`` builders), sent at once.
-
-    ``execute()`` returns the answers in order; with ``raise_on_error`` (the
-    default, as redis-py) the first failed call's ServerError is raised after
-    every answer was read, otherwise failures stay in place in the list.
-    """
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-        self._queue: List[Command[Any]] = []
-
-    def add(self, cmd: Command[Any]) -> "Pipeline":
-        """Queues a prepared request."""
-        self._queue.append(cmd)
-        return self
-
-    def __getattr__(self, name: str) -> Callable[..., "Pipeline"]:
-        builder = getattr(c, name, None)
-        if name.startswith("_") or not callable(builder) or name in ("now_ms", "put_value"):
-            raise AttributeError(f"a pipeline has no call {name!r}")
-
-        def queue(*args: Any, **kwargs: Any) -> "Pipeline":
-            return self.add(builder(*args, **kwargs))
-
-        return queue
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def execute(self, raise_on_error: bool = True) -> List[Any]:
-        """Sends the queued calls and returns their answers, in order."""
-        queued, self._queue = self._queue, []
-        if not queued:
-            return []
-        results = self._client.execute_many(queued)
-        if raise_on_error:
-            raise_first(results)
-        return results
-
-    def __enter__(self) -> "Pipeline":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._queue = []
 
 
 __all__ = ["Client", "Pipeline", "TrackcacheError"]
