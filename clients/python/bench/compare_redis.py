@@ -10,7 +10,7 @@ Measures, per round (the order of the two alternates between rounds):
   batch request (``get_album_years``); redis-py's GETs one by one and one
   MGET of 10,000 keys as the reference.
 
-Prints a Markdown report with the min and median over the rounds.
+Prints a Markdown report with the min, median and max over the rounds.
 
     python3 clients/python/bench/compare_redis.py --rounds 5
 """
@@ -18,6 +18,7 @@ Prints a Markdown report with the min and median over the rounds.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import os
 import platform
@@ -69,6 +70,28 @@ def latencies_us(call: Callable[[], object], n: int) -> List[float]:
     finally:
         gc.enable()
     return out
+
+
+def async_latencies_us(sock: str, n: int) -> List[float]:
+    """``latencies_us`` for ``AsyncClient.kv_get``, awaited one at a time."""
+
+    async def body() -> List[float]:
+        async with trackcache.AsyncClient(sock) as tc:
+            for _ in range(min(n // 10, 2000)):
+                await tc.kv_get("bench", "key")
+            out = [0.0] * n
+            clock = time.perf_counter_ns
+            gc.disable()
+            try:
+                for i in range(n):
+                    t0 = clock()
+                    await tc.kv_get("bench", "key")
+                    out[i] = (clock() - t0) / 1000
+            finally:
+                gc.enable()
+            return out
+
+    return asyncio.run(body())
 
 
 def pct(xs: List[float], p: float) -> float:
@@ -133,6 +156,8 @@ def main() -> int:
             lat = latencies_us(lambda: tc.kv_get("bench", "key"), args.requests)
             add("trackcache GET p50 (us)", pct(lat, 0.50))
             add("trackcache GET p99 (us)", pct(lat, 0.99))
+            alat = async_latencies_us(tc_sock, args.requests)
+            add("trackcache AsyncClient GET p50 (us)", pct(alat, 0.50))
             add("trackcache: 10,000 album years, one request each (ms)",
                 timed_ms(lambda: [tc.get_album_year(a, b) for a, b in albums]))
 
@@ -167,11 +192,12 @@ def main() -> int:
               f"Python {platform.python_version()}, redis-server "
               f"{subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}")
         print(f"- load average before / after: {load_before[0]:.2f} / {load_after[0]:.2f}")
-        print(f"- {args.rounds} rounds, {args.requests} GETs per latency sample; min and median over rounds\n")
-        print("| measure | min | median |\n|---|---|---|")
+        print(f"- {args.rounds} rounds, {args.requests} GETs per latency sample; min / median / max over rounds\n")
+        print("| measure | min | median | max |\n|---|---|---|---|")
         for name, vs in rows.items():
-            print(f"| {name} | {min(vs):.1f} | {statistics.median(vs):.1f} |")
-        print(f"| trackcache / redis-py GET p50 ratio (per round) | {min(ratios):.2f} | {statistics.median(ratios):.2f} |")
+            print(f"| {name} | {min(vs):.1f} | {statistics.median(vs):.1f} | {max(vs):.1f} |")
+        print(f"| trackcache / redis-py GET p50 ratio (per round) | {min(ratios):.2f} | "
+              f"{statistics.median(ratios):.2f} | {max(ratios):.2f} |")
         tc.close()
         r.close()
         return 0
