@@ -161,5 +161,6 @@ def test_pipeline_refuses_unknown_calls() -> None:
     p = trackcache.Client("/nonexistent").pipeline()
     p.kv_get("a", "b").ping()
     assert len(p) == 2
-    with pytest.raises(AttributeError):
-        p.no_such_call()
+    for not_a_call in ("no_such_call", "Optional", "Command", "now_ms", "_ms"):
+        with pytest.raises(AttributeError):
+            getattr(p, not_a_call)

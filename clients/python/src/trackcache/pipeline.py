@@ -7,6 +7,7 @@ answer was read; otherwise failures stay in place in the list.
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, Callable, List
 
 from . import commands as c
@@ -23,9 +24,14 @@ _NOT_CALLS = frozenset({"now_ms", "put_value", "kv_set_args"})
 
 def _builder(name: str) -> Callable[..., Command[Any]]:
     builder = getattr(c, name, None)
-    if name.startswith("_") or name in _NOT_CALLS or not callable(builder):
+    if (
+        name.startswith("_")
+        or name in _NOT_CALLS
+        or not inspect.isfunction(builder)
+        or builder.__module__ != c.__name__
+    ):
         raise AttributeError(f"a pipeline has no call {name!r}")
-    return builder  # type: ignore[no-any-return]
+    return builder
 
 
 class Pipeline:
