@@ -186,6 +186,21 @@ pub fn json(out: &Output) -> serde_json::Value {
     })
 }
 
+/// Parses the CLI's stdout as a `--json` list: the items, one per line,
+/// and the `end` object of the trailer line.
+pub fn json_list(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let end = lines
+        .pop()
+        .and_then(|mut v| v.get_mut("end").map(serde_json::Value::take))
+        .unwrap_or_else(|| panic!("no {{\"end\":...}} trailer: {text}"));
+    (lines, end)
+}
+
 /// A running daemon process; killed on drop if still running.
 pub struct Daemon {
     pid: u32,

@@ -33,7 +33,7 @@ fn a_json_lines_library_is_watched_like_xml() {
     std::fs::write(&tmp, write_jsonl(&tracks)).unwrap();
     std::fs::rename(&tmp, &path).unwrap();
     let events = watch.until_synced();
-    assert_eq!(events[0]["event"], "track_modified");
+    assert_eq!(events[0]["type"], "track_modified");
     assert_eq!(events[0]["track_id"], tracks[5].id);
     assert_eq!(events[0]["changes"][0]["field"], "genre");
     let st = json(&env.cli(&["--json", "status"]));

@@ -3,8 +3,7 @@
 use std::io::Read;
 
 use clap::Subcommand;
-use serde_json::{json, Value};
-use trackcache_protocol::{KvLookup, KvSet};
+use trackcache_protocol::{KvLookup, KvSet, Response};
 
 use super::output::{duration_ms, Printer};
 use super::{seconds, Outcome};
@@ -97,11 +96,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
                 tags: tags.clone(),
             })?;
             if p.json {
-                p.json(&json!({
-                    "namespace": namespace, "key": key, "stored": true, "negative": negative,
-                    "expires_in_ms": stored.expires_in_ms, "evicted": stored.evicted,
-                    "persistent": stored.persistent,
-                }));
+                p.reply(&Response::KvStored(stored));
             } else {
                 let life = stored
                     .expires_in_ms
@@ -120,7 +115,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
         KvCommand::Del { namespace, key } => {
             let existed = c.kv_delete(namespace, key)?;
             if p.json {
-                p.json(&json!({"namespace": namespace, "key": key, "deleted": existed}));
+                p.reply(&Response::KvDeleted { existed });
             } else if existed {
                 p.line(format!("deleted {namespace}/{key}"));
             } else {
@@ -135,7 +130,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
         KvCommand::Clear { namespace } => {
             let removed = c.kv_clear(namespace)?;
             if p.json {
-                p.json(&json!({"namespace": namespace, "removed": removed}));
+                p.reply(&Response::KvCleared { removed });
             } else {
                 p.line(format!("removed {removed} entries from {namespace}"));
             }
@@ -147,26 +142,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
 fn get(c: &mut Client, p: &Printer, ns: &str, key: &str) -> Result<Outcome, ClientError> {
     let lookup = c.kv_get(ns, key)?;
     if p.json {
-        let mut v = json!({"namespace": ns, "key": key});
-        match &lookup {
-            KvLookup::Hit {
-                value,
-                expires_in_ms,
-            } => {
-                v["status"] = "hit".into();
-                v["expires_in_ms"] = json!(expires_in_ms);
-                match std::str::from_utf8(value) {
-                    Ok(s) => v["value"] = Value::String(s.to_owned()),
-                    Err(_) => v["value_hex"] = Value::String(hex(value)),
-                }
-            }
-            KvLookup::Negative { expires_in_ms } => {
-                v["status"] = "negative".into();
-                v["expires_in_ms"] = json!(expires_in_ms);
-            }
-            KvLookup::Miss => v["status"] = "miss".into(),
-        }
-        p.json(&v);
+        p.reply(&Response::KvValue(lookup.clone()));
     } else {
         match &lookup {
             KvLookup::Hit { value, .. } => p.raw(value),
@@ -183,8 +159,4 @@ fn get(c: &mut Client, p: &Printer, ns: &str, key: &str) -> Result<Outcome, Clie
         KvLookup::Miss => Outcome::NotFound,
         _ => Outcome::Done,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

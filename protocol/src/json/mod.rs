@@ -23,7 +23,7 @@ use crate::{ErrorCode, ErrorReply, EventFrame, Hello, Request, Response, Welcome
 pub use event::{event_json, sync_json, EventBody, EventJson, SyncJson, TrackJson};
 pub use reply::{AlbumJson, End, Item, ItemError, List, Reply, Status};
 pub use report::{StatsJson, StatusJson};
-pub use request::JsonRequest;
+pub use request::{AlbumYearQueryJson, JsonRequest, KvSetJson, SetAlbumYearJson, SetApiResultJson};
 
 /// How byte values (cache values) travel in JSON, chosen in the `hello`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
