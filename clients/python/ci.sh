@@ -11,16 +11,16 @@ work=$(mktemp -d /tmp/tcpy-ci.XXXXXX)   # short: socket paths are limited to ~10
 daemon_pid=
 cleanup() { [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-apt() { if [[ $(id -u) -ne 0 ]]; then sudo apt-get "$@"; else apt-get "$@"; fi; }
+apt_get() { if [[ $(id -u) -ne 0 ]]; then sudo apt-get "$@"; else apt-get "$@"; fi; }
 
 venv=$work/venv
 if ! python3 -m venv "$venv" 2>/dev/null; then
-  apt update -qq && DEBIAN_FRONTEND=noninteractive apt install -y -qq python3-venv
+  apt_get update -qq && DEBIAN_FRONTEND=noninteractive apt_get install -y -qq python3-venv
   python3 -m venv "$venv"
 fi
 if ! "$venv/bin/pip" install -q pytest 'mypy>=1.10,<2'; then
   echo "pip could not install pytest and mypy: using apt-get's"
-  apt update -qq && DEBIAN_FRONTEND=noninteractive apt install -y -qq python3-pytest mypy
+  apt_get update -qq && DEBIAN_FRONTEND=noninteractive apt_get install -y -qq python3-pytest mypy
   rm -rf "$venv" && python3 -m venv --system-site-packages "$venv"
 fi
 "$venv/bin/pip" install -q --no-deps ./clients/python || export PYTHONPATH=$repo/clients/python/src
