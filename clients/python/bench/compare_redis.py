@@ -5,7 +5,9 @@ in one run on one machine, both over Unix sockets.
 Measures, per round (the order of the two alternates between rounds):
 
 - GET latency: p50 and p99 of single blocking GETs of one existing key with a
-  64-byte value (``Client.kv_get`` vs ``redis.Redis.get``);
+  64-byte value (``Client.kv_get`` vs ``redis.Redis.get``), the same GET written
+  as bare JSON on a socket (the floor: what the package adds is the difference),
+  and ``AsyncClient.kv_get`` awaited one at a time;
 - 10,000 album-year gets from Python: one request each, pipelined, and one
   batch request (``get_album_years``); redis-py's GETs one by one and one
   MGET of 10,000 keys as the reference.
@@ -94,6 +96,25 @@ def async_latencies_us(sock: str, n: int) -> List[float]:
     return asyncio.run(body())
 
 
+def raw_json_get(sock_path: str) -> Callable[[], object]:
+    """The floor: the same GET as bare JSON Lines on a socket (no package)."""
+    import json
+    import socket
+
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock_path)
+    s.sendall(b'{"hello":{"version":1,"bytes":"text"}}\n')
+    s.recv(65536)
+    line = b'{"id":1,"request":{"kv_get":{"namespace":"bench","key":"key"}}}\n'
+    send, recv, loads = s.sendall, s.recv, json.loads
+
+    def get() -> object:
+        send(line)
+        return loads(recv(65536))
+
+    return get
+
+
 def pct(xs: List[float], p: float) -> float:
     s = sorted(xs)
     return s[min(int(len(s) * p), len(s) - 1)]
@@ -156,6 +177,8 @@ def main() -> int:
             lat = latencies_us(lambda: tc.kv_get("bench", "key"), args.requests)
             add("trackcache GET p50 (us)", pct(lat, 0.50))
             add("trackcache GET p99 (us)", pct(lat, 0.99))
+            raw = latencies_us(raw_json_get(tc_sock), args.requests)
+            add("floor: bare JSON Lines GET from Python, no package, p50 (us)", pct(raw, 0.50))
             alat = async_latencies_us(tc_sock, args.requests)
             add("trackcache AsyncClient GET p50 (us)", pct(alat, 0.50))
             add("trackcache: 10,000 album years, one request each (ms)",

@@ -42,14 +42,16 @@ def value_bytes(reply: Obj) -> bytes:
 
 
 def kv_value(reply: Obj) -> t.KvValue:
-    status = status_of(reply)
+    status = reply.get("status")
     if status == "hit":
-        return t.KvValue("hit", value_bytes(reply), reply.get("expires_in_ms"))
+        text = reply.get("value")
+        value = text.encode("utf-8") if type(text) is str else value_bytes(reply)
+        return t.KvValue("hit", value, reply.get("expires_in_ms"))
     if status == "negative":
         return t.KvValue("negative", None, reply.get("expires_in_ms"))
     if status == "miss":
         return t.KvValue("miss")
-    raise ProtocolError(f"unexpected kv status {status!r}")
+    raise ProtocolError(f"unexpected kv status {status!r} in {reply!r}")
 
 
 def kv_stored(reply: Obj) -> t.KvStored:
