@@ -54,6 +54,23 @@ impl Daemon {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// Logs notices (events that change nothing else, such as a manual
+    /// invalidation's) and publishes them to subscribers.
+    pub fn publish_notices(&self, events: Vec<trackcache_protocol::Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let mut log = self.hub.begin();
+        let numbered = log.number(events);
+        match crate::ingest::log_events(&self.store, &numbered) {
+            Ok(()) => log.persisted(numbered),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not log the notices; the change itself stands")
+            }
+        }
+        log.publish();
+    }
+
     /// Open connections right now.
     pub fn open_connections(&self) -> u32 {
         let max = self.config.max_connections;

@@ -40,7 +40,8 @@ pub enum Request {
     TrackCount,
     /// One track by id.
     GetTrack {
-        /// Track id (Persistent ID, or `track-<Track ID>`).
+        /// Track id: the Persistent ID (any case), `track-<Track ID>`, or the
+        /// library's Track ID number.
         id: String,
     },
     /// Tracks matching optional filters, in album order, paginated.

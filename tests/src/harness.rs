@@ -175,6 +175,29 @@ pub fn cli(socket: &Path, args: &[&str]) -> Output {
         .expect("run trackcache")
 }
 
+/// Runs `trackcache --socket SOCKET ARGS...` with `input` on its stdin.
+pub fn cli_with_input(socket: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(bin_path("trackcache"))
+        .arg("--socket")
+        .arg(socket)
+        .args(args)
+        .env_remove("TRACKCACHE_SOCKET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run trackcache");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_owned();
+    // Written from a thread: a large input must not block on a full stdout pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait for trackcache");
+    let _ = writer.join();
+    out
+}
+
 /// Parses the CLI's stdout as one JSON object.
 pub fn json(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);

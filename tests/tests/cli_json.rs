@@ -8,7 +8,7 @@
 use std::process::Output;
 
 use serde_json::{json, Value};
-use trackcache_tests::harness::Env;
+use trackcache_tests::harness::{cli_with_input, Env};
 use trackcache_tests::jsonl::JsonConn;
 use trackcache_tests::scenario::{library, LibraryEnv};
 
@@ -59,6 +59,20 @@ fn as_printed(answer: Value) -> Vec<Value> {
         }
         _ => vec![reply],
     }
+}
+
+/// `trackcache --json ARGS < input` against `request` on the socket.
+fn same_batch(c: &mut Check<'_>, args: &[&str], input: &[Value], request: Value) {
+    let mut cli_args = vec!["--json"];
+    cli_args.extend_from_slice(args);
+    let text: String = input.iter().map(|v| format!("{v}\n")).collect();
+    let out = cli_with_input(&c.env.socket, &cli_args, &text);
+    c.next_id += 1;
+    let answer = c.conn.call(c.next_id, &request.to_string());
+    let (mut printed, mut sent) = (lines(&out), as_printed(answer));
+    printed.iter_mut().for_each(blank);
+    sent.iter_mut().for_each(blank);
+    assert_eq!(printed, sent, "trackcache --json {}", args.join(" "));
 }
 
 struct Check<'a> {
@@ -359,6 +373,71 @@ fn the_cli_prints_what_the_socket_sends() {
         json!({"get_last_run":{"client":"gu"}}),
     );
 
+    // Batches: stdin items are the JSON request's items.
+    let years = vec![
+        json!({"artist":"Batch","album":"One","year":2001,"confidence":50}),
+        json!({"artist":" ","album":"Blank","year":2002}),
+    ];
+    same_batch(
+        &mut c,
+        &["album-year", "set-many"],
+        &years,
+        json!({"set_album_years":{"items":years}}),
+    );
+    let keys = vec![
+        json!({"artist":"batch","album":"one"}),
+        json!({"artist":"Nobody","album":"None","min_confidence":10}),
+    ];
+    same_batch(
+        &mut c,
+        &["album-year", "get-many"],
+        &keys,
+        json!({"get_album_years":{"items":keys}}),
+    );
+    let answers = vec![
+        json!({"source":"mb","artist":"Batch","album":"One","status":"found","payload":[1,2]}),
+        json!({"source":"mb","artist":"Batch","album":"Two","status":"failed","error":"503"}),
+    ];
+    same_batch(
+        &mut c,
+        &["api", "set-many"],
+        &answers,
+        json!({"set_api_results":{"items":answers}}),
+    );
+    let keys = vec![
+        json!({"source":"mb","artist":"Batch","album":"One"}),
+        json!({"source":"mb","artist":"Batch","album":"Two"}),
+        json!({"source":"mb","artist":"Batch","album":"Three"}),
+    ];
+    same_batch(
+        &mut c,
+        &["api", "get-many"],
+        &keys,
+        json!({"get_api_results":{"items":keys}}),
+    );
+    let kvs = vec![
+        json!({"namespace":"b","key":"1","value":"one","ttl_ms":0}),
+        json!({"namespace":"b","key":"2","negative":true,"ttl_ms":0}),
+        json!({"namespace":"bad ns","key":"3","value":"x"}),
+    ];
+    same_batch(
+        &mut c,
+        &["kv", "set-many"],
+        &kvs,
+        json!({"kv_set_many":{"items":kvs}}),
+    );
+    let keys = vec![
+        json!({"namespace":"b","key":"1"}),
+        json!({"namespace":"b","key":"2"}),
+        json!({"namespace":"b","key":"3"}),
+    ];
+    same_batch(
+        &mut c,
+        &["kv", "get-many"],
+        &keys,
+        json!({"kv_get_many":{"items":keys}}),
+    );
+
     c.same(&[], &["rescan"], json!({"rescan":{}}));
     c.same(&[], &["rescan", "--wait"], json!({"rescan":{"wait":true}}));
 }
@@ -393,4 +472,20 @@ fn errors_in_json_mode_are_json_even_for_bad_arguments() {
     let out = env.cli(&["--json", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
+}
+
+#[test]
+fn watch_prints_the_events_the_socket_pushes() {
+    let tracks = library(10, 18);
+    let lib = LibraryEnv::new(&tracks, "");
+    let _d = lib.start(10);
+    let watch = lib.watch(0);
+    let printed: Vec<Value> = (0..2).map(|_| watch.next()).collect();
+    let (mut conn, _) = JsonConn::handshaken(&lib.env.socket, "text");
+    conn.call(1, r#"{"subscribe":{"since_seq":0}}"#);
+    let pushed: Vec<Value> = (0..2)
+        .map(|_| conn.read().unwrap()["event"].clone())
+        .collect();
+    assert_eq!(printed, pushed);
+    assert_eq!(printed[0]["type"], "library_imported");
 }

@@ -194,3 +194,56 @@ fn an_over_long_json_line_is_refused_without_hurting_others() {
     assert_eq!(r["reply"]["pong"], true);
     rust.ping().unwrap();
 }
+
+#[test]
+fn a_slow_json_subscriber_gets_resync_not_a_gap() {
+    use trackcache_client::protocol::{InvalidateTarget, KvSet};
+    let env = Env::new("");
+    let _d = env.start();
+    let (mut slow, _) = JsonConn::handshaken(&env.socket, "base64");
+    let r = slow.call(1, r#"{"subscribe":{}}"#);
+    let start = r["reply"]["current_seq"].as_u64().unwrap();
+    // 8,000 events while the subscriber reads nothing: more than the hub
+    // keeps (4,096) plus what the socket buffers hold.
+    let mut c = env.client();
+    const EVENTS: u64 = 8000;
+    for chunk in (0..EVENTS).collect::<Vec<_>>().chunks(250) {
+        let mut requests = Vec::new();
+        for i in chunk {
+            let artist = format!("Artist {i}");
+            requests.push(Request::KvSet(KvSet {
+                namespace: "n".into(),
+                key: format!("k{i}"),
+                value: b"v".to_vec(),
+                ttl_ms: None,
+                negative: false,
+                tags: vec![format!("artist:{artist}")],
+            }));
+            requests.push(Request::Invalidate(InvalidateTarget::Artist {
+                name: artist,
+            }));
+        }
+        for r in c.pipeline(requests).unwrap() {
+            r.unwrap();
+        }
+    }
+    let last = start + EVENTS;
+    let (mut expected, mut resyncs) = (start + 1, 0);
+    while expected <= last {
+        let v = slow.read().expect("events until the last one");
+        let ev = &v["event"];
+        let seq = ev["seq"].as_u64().unwrap();
+        if ev["type"] == "resync" {
+            resyncs += 1;
+            // The stream continues after `seq`: nothing before it is owed.
+            expected = seq + 1;
+        } else {
+            assert_eq!(seq, expected, "a silent gap: {v}");
+            expected += 1;
+        }
+    }
+    assert!(
+        resyncs >= 1,
+        "the subscriber never fell behind; the test proves nothing"
+    );
+}

@@ -2,10 +2,13 @@
 
 use clap::Subcommand;
 use serde_json::Value;
+use trackcache_protocol::json::{AlbumYearQueryJson, SetAlbumYearJson, SetApiResultJson};
 use trackcache_protocol::{
-    AlbumYearEntry, ApiEntry, ApiOutcome, Response, SetAlbumYear, SetApiResult,
+    AlbumYearEntry, AlbumYearQuery, ApiEntry, ApiOutcome, ApiQuery, Request, Response,
+    SetAlbumYear, SetApiResult,
 };
 
+use super::batch;
 use super::output::{duration_ms, Printer};
 use super::Outcome;
 use crate::{Client, ClientError};
@@ -48,6 +51,12 @@ pub enum AlbumYearCommand {
         /// Album.
         album: String,
     },
+    /// Many years in one request: JSON Lines on stdin, one
+    /// {"artist":..,"album":..[,"min_confidence":N]} per line.
+    GetMany,
+    /// Store many years in one request: JSON Lines on stdin, one
+    /// {"artist":..,"album":..,"year":N[,"confidence":N,"source":..,"force":B,"stored_at_ms":N]} per line.
+    SetMany,
 }
 
 /// `api` subcommands.
@@ -92,6 +101,12 @@ pub enum ApiCommand {
         /// Album.
         album: String,
     },
+    /// Many answers in one request: JSON Lines on stdin, one
+    /// {"source":..,"artist":..,"album":..} per line.
+    GetMany,
+    /// Store many answers in one request: JSON Lines on stdin, one
+    /// {"source":..,"artist":..,"album":..,"status":"found"|"not_found"|"failed",...} per line.
+    SetMany,
 }
 
 pub(super) fn year_line(e: &AlbumYearEntry) -> String {
@@ -162,6 +177,24 @@ pub fn album_year(
             Ok(Outcome::Done)
         }
         AlbumYearCommand::Del { artist, album } => deleted(p, c.delete_album_year(artist, album)?),
+        AlbumYearCommand::GetMany => batch::run(
+            c,
+            p,
+            |q: AlbumYearQueryJson| {
+                Ok(AlbumYearQuery {
+                    artist: q.artist,
+                    album: q.album,
+                    min_confidence: q.min_confidence,
+                })
+            },
+            Request::GetAlbumYears,
+        ),
+        AlbumYearCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: SetAlbumYearJson| Ok(s.into()),
+            Request::SetAlbumYears,
+        ),
     }
 }
 
@@ -242,6 +275,13 @@ pub fn api(c: &mut Client, p: &Printer, cmd: &ApiCommand) -> Result<Outcome, Cli
             artist,
             album,
         } => deleted(p, c.delete_api_result(source, artist, album)?),
+        ApiCommand::GetMany => batch::run(c, p, |q: ApiQuery| Ok(q), Request::GetApiResults),
+        ApiCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: SetApiResultJson| Ok(s.into()),
+            Request::SetApiResults,
+        ),
     }
 }
 

@@ -3,9 +3,11 @@
 use std::io::Read;
 
 use clap::Subcommand;
-use trackcache_protocol::{KvLookup, KvSet, Response};
+use trackcache_protocol::json::KvSetJson;
+use trackcache_protocol::{KvKey, KvLookup, KvSet, Request, Response};
 
-use super::output::{duration_ms, Printer};
+use super::batch;
+use super::output::{duration_ms, Printer, CLI_BYTES};
 use super::{seconds, Outcome};
 use crate::{Client, ClientError};
 
@@ -55,6 +57,13 @@ pub enum KvCommand {
         /// Namespace.
         namespace: String,
     },
+    /// Many lookups in one request: JSON Lines on stdin, one
+    /// {"namespace":..,"key":..} per line.
+    GetMany,
+    /// Store many values in one request: JSON Lines on stdin, one
+    /// {"namespace":..,"key":..,"value":TEXT[,"ttl_ms":N,"negative":B,"tags":[..]]} per line
+    /// (or "value_base64" for bytes that are not text).
+    SetMany,
 }
 
 /// Runs a kv command.
@@ -127,6 +136,13 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
                 Outcome::NotFound
             })
         }
+        KvCommand::GetMany => batch::run(c, p, |k: KvKey| Ok(k), Request::KvGetMany),
+        KvCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: KvSetJson| s.into_kv_set(CLI_BYTES),
+            Request::KvSetMany,
+        ),
         KvCommand::Clear { namespace } => {
             let removed = c.kv_clear(namespace)?;
             if p.json {

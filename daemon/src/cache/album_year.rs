@@ -15,6 +15,7 @@ use crate::clock;
 use crate::config::types;
 use crate::keys::AlbumPair;
 use crate::normalize::normalize;
+use crate::store::Epoch;
 
 /// What is stored per album.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,12 +29,11 @@ struct Record {
 }
 
 fn encode(r: &Record) -> Vec<u8> {
-    postcard::to_allocvec(r)
-        .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
+    crate::disk::encode_bare(r)
 }
 
 fn decode(bytes: &[u8]) -> Option<Record> {
-    postcard::from_bytes(bytes).ok()
+    crate::disk::decode_bare(bytes)
 }
 
 fn entry_of(r: Record, e: &Entry, now: u64) -> AlbumYearEntry {
@@ -104,12 +104,13 @@ impl AlbumYears {
     }
 
     /// Stores a year unless a live entry with a higher confidence exists and
-    /// `force` is off. Returns whether it was stored, and the current entry.
+    /// `force` is off. Returns whether it was stored, the current entry, and
+    /// the epoch to sync before acknowledging it.
     pub fn set(
         &self,
         req: SetAlbumYear,
         fingerprint: u64,
-    ) -> Result<(bool, AlbumYearEntry), CacheError> {
+    ) -> Result<(bool, AlbumYearEntry, Epoch), CacheError> {
         let pair = pair_of(&req.artist, &req.album)?;
         if req.confidence > 100 {
             return Err(CacheError::BadName(format!(
@@ -119,12 +120,12 @@ impl AlbumYears {
         }
         let now = clock::now_ms();
         let stored_at = req.stored_at_ms.unwrap_or(now).min(now);
-        self.caches.with_ns(&self.ns, |n| {
+        self.caches.writing_ns(&self.ns, |n| {
             let key = pair.key();
             if let Some(current) = n.peek(&key).filter(|e| e.is_live(now)) {
                 if let Some(r) = decode(&current.value).filter(|r| matches(r, &pair)) {
                     if r.confidence > req.confidence && !req.force {
-                        return Ok((false, entry_of(r, current, now)));
+                        return Ok((false, entry_of(r, current, now), Epoch::NONE));
                     }
                 }
             }
@@ -153,8 +154,8 @@ impl AlbumYears {
                 tags: Vec::new(),
             };
             let shown = entry_of(record, &entry, now);
-            self.caches.put_in(n, &self.ns, &key, entry)?;
-            Ok((true, shown))
+            let (_, epoch) = self.caches.put_in(n, &self.ns, &key, entry)?;
+            Ok((true, shown, epoch))
         })
     }
 

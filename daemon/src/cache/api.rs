@@ -17,6 +17,7 @@ use crate::clock;
 use crate::config::types;
 use crate::keys::{AlbumPair, ApiScope, SEP};
 use crate::normalize::normalize;
+use crate::store::Epoch;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Record {
@@ -103,8 +104,9 @@ impl ApiAnswers {
         })
     }
 
-    /// Stores an answer, replacing whatever outcome was cached before.
-    pub fn set(&self, req: SetApiResult) -> Result<Option<u64>, CacheError> {
+    /// Stores an answer, replacing whatever outcome was cached before;
+    /// returns its remaining TTL and the epoch to sync before acknowledging it.
+    pub fn set(&self, req: SetApiResult) -> Result<(Option<u64>, Epoch), CacheError> {
         let pair = pair_of(&req.artist, &req.album, &req.source)?;
         let k = key(&pair, &req.source);
         let now = clock::now_ms();
@@ -121,7 +123,7 @@ impl ApiAnswers {
             album: req.album.trim().to_owned(),
             outcome: req.outcome,
         };
-        self.caches.with_ns(&target, |n| {
+        self.caches.writing_ns(&target, |n| {
             let expires_at_ms = n.expiry_for(None, false, stored_at);
             if expires_at_ms.is_some_and(|t| t <= now) {
                 // One wording per content type, so reports can group them.
@@ -131,16 +133,14 @@ impl ApiAnswers {
                 )));
             }
             let entry = Entry {
-                value: postcard::to_allocvec(&record)
-                    .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
-                    .into(),
+                value: crate::disk::encode_bare(&record).into(),
                 negative: false,
                 stored_at_ms: stored_at,
                 expires_at_ms,
                 tags: Vec::new(),
             };
-            let out = self.caches.put_in(n, &target, &k, entry)?;
-            Ok(out.expires_at_ms.map(|t| t.saturating_sub(now)))
+            let (out, epoch) = self.caches.put_in(n, &target, &k, entry)?;
+            Ok((out.expires_at_ms.map(|t| t.saturating_sub(now)), epoch))
         })
     }
 
@@ -187,7 +187,7 @@ impl ApiAnswers {
 }
 
 fn shown(e: &Entry, now: u64) -> Option<ApiEntry> {
-    let r: Record = postcard::from_bytes(&e.value).ok()?;
+    let r: Record = crate::disk::decode_bare(&e.value)?;
     Some(ApiEntry {
         source: r.source,
         artist: r.artist,

@@ -1,17 +1,23 @@
 //! Batch requests: many gets or sets of one cache in one request, answered
 //! item by item with the single request's handler, in request order. An
 //! item's error is that item's answer; the others go on. The writes of a
-//! batch share one durable flush (the connection syncs once per batch).
+//! batch share one durable wait (the connection waits once per batch).
 
 use trackcache_protocol::{
     AlbumYearQuery, ApiQuery, ErrorReply, KvKey, KvSet, Response, SetAlbumYear, SetApiResult,
 };
 
 use super::{domain, kv, Ctx};
+use crate::error::Refusal;
 use crate::state::Daemon;
 
-fn each<T>(items: Vec<T>, f: impl FnMut(T) -> Result<Response, ErrorReply>) -> Response {
-    Response::Batch(items.into_iter().map(f).collect())
+fn each<T>(items: Vec<T>, mut f: impl FnMut(T) -> Result<Response, Refusal>) -> Response {
+    Response::Batch(
+        items
+            .into_iter()
+            .map(|item| f(item).map_err(ErrorReply::from))
+            .collect(),
+    )
 }
 
 /// `GetAlbumYears`.

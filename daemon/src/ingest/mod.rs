@@ -1,28 +1,32 @@
 //! The library service: holds the snapshot index, answers track queries,
 //! and runs the ingest loop (watch, settle, re-read, diff, commit, publish).
 //!
-//! `sync.rs` is one re-read; `task.rs` decides when to re-read; `source.rs`
-//! reads files and exporters.
+//! `sync.rs` is one re-read; `commit.rs` is what follows a re-read that
+//! found changes; `task.rs` decides when to re-read; `source.rs` reads
+//! files and exporters.
 
+mod commit;
 mod source;
 mod sync;
 mod task;
 
+pub use commit::log_events;
+
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 use trackcache_protocol::{
-    AlbumSummary, ChangesPage, EventFrame, LibraryErrorInfo, LibraryStatus, SyncProgress,
-    SyncReport, Track, TrackPage, TrackQuery,
+    AlbumSummary, ChangesPage, LibraryErrorInfo, LibraryStatus, SyncProgress, SyncReport, Track,
+    TrackPage, TrackQuery,
 };
 
 pub use task::run;
 
 use crate::config::LibraryConfig;
 use crate::hub::Hub;
-use crate::invalidation::rules::LibraryView;
+use crate::invalidation::{Invalidator, LibraryView};
 use crate::keys::AlbumPair;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
 use crate::store::{SnapshotMeta, Store, StoreError};
@@ -47,14 +51,11 @@ pub struct LibraryService {
     status: Mutex<LibState>,
     store: Store,
     hub: Arc<Hub>,
+    invalidator: Arc<Invalidator>,
     read_bytes: AtomicU64,
     triggers: mpsc::UnboundedSender<Trigger>,
-    on_commit: OnceLock<CommitHook>,
     lookups: [AtomicU64; 2],
 }
-
-/// Called with the events of every committed re-read (the invalidation manager).
-pub type CommitHook = Box<dyn Fn(&LibraryService, &[EventFrame]) + Send + Sync>;
 
 impl LibraryService {
     /// Loads the persisted snapshot into the index, so that queries are
@@ -63,6 +64,7 @@ impl LibraryService {
         config: LibraryConfig,
         store: Store,
         hub: Arc<Hub>,
+        invalidator: Arc<Invalidator>,
     ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Trigger>), StoreError> {
         let mut snapshot = store.snapshot_meta()?;
         let generation = snapshot.as_ref().map_or(0, |m| m.generation);
@@ -101,9 +103,9 @@ impl LibraryService {
             }),
             store,
             hub,
+            invalidator,
             read_bytes: AtomicU64::new(0),
             triggers: tx,
-            on_commit: OnceLock::new(),
             lookups: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         Ok((lib, rx))
@@ -122,14 +124,17 @@ impl LibraryService {
     /// Saves the index checkpoint for the current snapshot generation, so
     /// the next start-up is fast (called on shutdown).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
-        let generation = self
-            .status
+        let dump = self.index.read().dump();
+        self.store.save_index_checkpoint(self.generation(), &dump)
+    }
+
+    /// The snapshot's generation (0 before the first commit).
+    fn generation(&self) -> u64 {
+        self.status
             .lock()
             .snapshot
             .as_ref()
-            .map_or(0, |m| m.generation);
-        let dump = self.index.read().dump();
-        self.store.save_index_checkpoint(generation, &dump)
+            .map_or(0, |m| m.generation)
     }
 
     fn set_progress(&self, phase: &str, done: u64, total: u64) {
@@ -161,12 +166,25 @@ impl LibraryService {
         self.index.read().len() as u64
     }
 
-    /// One track.
+    /// The id of the track that `name` names: its id, a Persistent ID in
+    /// any case, or its library Track ID number (the id `track-<n>` of
+    /// libraries without Persistent IDs). `None` when no track has it.
+    pub fn resolve_id(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        let index = self.index.read();
+        let upper = name.to_ascii_uppercase();
+        let numbered = name.parse::<u64>().ok().map(|n| format!("track-{n}"));
+        [Some(name.to_owned()), Some(upper), numbered]
+            .into_iter()
+            .flatten()
+            .find(|id| index.get(id).is_some())
+    }
+
+    /// One track, named as [`Self::resolve_id`] allows.
     pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
-        let t = if self.index.read().get(id).is_none() {
-            None
-        } else {
-            self.store.get_track(id)?
+        let t = match self.resolve_id(id) {
+            None => None,
+            Some(id) => self.store.get_track(&id)?,
         };
         self.lookups[usize::from(t.is_none())].fetch_add(1, Ordering::Relaxed);
         Ok(t)
@@ -178,19 +196,6 @@ impl LibraryService {
             self.lookups[0].load(Ordering::Relaxed),
             self.lookups[1].load(Ordering::Relaxed),
         )
-    }
-
-    /// Sets the hook run after every committed re-read (once).
-    pub fn set_on_commit(&self, hook: CommitHook) {
-        if self.on_commit.set(hook).is_err() {
-            tracing::error!("the library's commit hook was set twice; keeping the first");
-        }
-    }
-
-    fn after_commit(&self, frames: &[EventFrame]) {
-        if let Some(hook) = self.on_commit.get() {
-            hook(self, frames);
-        }
     }
 
     /// Tracks and fingerprint of an album pair now.
@@ -330,6 +335,7 @@ impl LibraryView for LibraryService {
     }
 
     fn track(&self, id: &str) -> Option<Track> {
-        self.store.get_track(id).ok().flatten()
+        let id = self.resolve_id(id)?;
+        self.store.get_track(&id).ok().flatten()
     }
 }

@@ -1,7 +1,8 @@
 //! The invalidation manager. Library events go through the rules table
 //! (`rules`), the planned drops are carried out on the caches, every dropped
-//! entry is counted by content type and reason, and each group is logged
-//! and pushed as an `EntriesInvalidated` event. One failing rule is logged
+//! entry is counted by content type and reason, and each group becomes an
+//! `EntriesInvalidated` notice for the caller to log and publish (the
+//! manager knows neither the store nor the hub). One failing rule is logged
 //! and does not stop the others.
 
 pub mod rules;
@@ -16,12 +17,28 @@ use trackcache_protocol::{Event, EventFrame, InvalidateTarget};
 
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::{ApiAnswers, API_TYPES};
-use crate::cache::{internal_name, Caches};
+use crate::cache::{internal_name, CacheError, Caches};
 use crate::config::types;
-use crate::hub::Hub;
-use crate::keys::{self, pairs_of, tags_of, AlbumPair, ApiScope, SEP};
-use crate::store::{Store, SyncBatch};
+use crate::keys::{self, pairs_of, tags_of, AlbumPair, ApiScope, BadTag, SEP};
+use crate::store::{Epoch, WriteFailure};
 use rules::{plan, Action, Reason};
+
+/// Why an invalidation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidateError {
+    /// The target is not something that can be invalidated.
+    #[error("{0}")]
+    BadTarget(String),
+    /// A tag in the target is malformed.
+    #[error(transparent)]
+    BadTag(#[from] BadTag),
+    /// The caches refused (a disk failure while journaling the drops).
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The drops could not be made durable.
+    #[error(transparent)]
+    NotDurable(#[from] WriteFailure),
+}
 
 /// Dropped keys, grouped by (content type, reason).
 #[derive(Default)]
@@ -45,47 +62,52 @@ pub struct Invalidator {
     caches: Arc<Caches>,
     years: Arc<AlbumYears>,
     api: Arc<ApiAnswers>,
-    hub: Arc<Hub>,
-    store: Store,
     counts: Mutex<BTreeMap<(&'static str, Reason), u64>>,
 }
 
 impl Invalidator {
-    /// A manager over the caches; events go through `hub` into `store`.
-    pub fn new(
-        caches: Arc<Caches>,
-        years: Arc<AlbumYears>,
-        api: Arc<ApiAnswers>,
-        hub: Arc<Hub>,
-        store: Store,
-    ) -> Self {
+    /// A manager over the caches.
+    pub fn new(caches: Arc<Caches>, years: Arc<AlbumYears>, api: Arc<ApiAnswers>) -> Self {
         Self {
             caches,
             years,
             api,
-            hub,
-            store,
             counts: Mutex::new(BTreeMap::new()),
         }
     }
 
-    /// Applies the rules to committed library events.
-    pub fn on_library_events(&self, frames: &[EventFrame], lib: &dyn LibraryView) {
-        let mut drops = Drops::default();
-        for f in frames {
-            for (action, reason) in plan(&f.event, lib) {
-                self.execute(&action, reason, lib, &mut drops);
+    /// Plans and applies what committed library events make stale, and
+    /// makes the drops durable (with the watermark that says these events
+    /// are done: `Caches::invalidation`). Returns the notices to log and
+    /// publish. If the drops cannot be made durable the store is degraded
+    /// (and the events are planned again after a restart); the notices are
+    /// still returned, since the entries are gone from memory.
+    pub fn after_library_change(&self, frames: &[EventFrame], lib: &dyn LibraryView) -> Vec<Event> {
+        let Some(last) = frames.last() else {
+            return Vec::new();
+        };
+        let (drops, epoch) = self.caches.invalidation(last.seq, || {
+            let mut drops = Drops::default();
+            for f in frames {
+                for (action, reason) in plan(&f.event, lib) {
+                    self.execute(&action, reason, lib, &mut drops);
+                }
             }
+            drops
+        });
+        if let Err(e) = self.caches.sync_blocking(epoch) {
+            tracing::warn!(error = %e, "invalidations could not be made durable; they are planned again at the next start");
         }
-        self.finish(drops);
+        self.notices(drops)
     }
 
-    /// `Invalidate`: drops what the target names; returns how many entries.
+    /// `Invalidate`: drops what the target names. Returns how many entries,
+    /// the epoch to sync before announcing it, and the notices.
     pub fn manual(
         &self,
         target: &InvalidateTarget,
         lib: Option<&dyn LibraryView>,
-    ) -> Result<u64, String> {
+    ) -> Result<(u64, Epoch, Vec<Event>), InvalidateError> {
         let mut drops = Drops::default();
         let r = Reason::Manual;
         match target {
@@ -103,8 +125,9 @@ impl Invalidator {
                 }
             }
             InvalidateTarget::Album { artist, album } => {
-                let p =
-                    AlbumPair::new(artist, album).ok_or("artist and album must not be blank")?;
+                let p = AlbumPair::new(artist, album).ok_or_else(|| {
+                    InvalidateError::BadTarget("artist and album must not be blank".into())
+                })?;
                 self.drop_pair(&p, ApiScope::All, r, &mut drops);
                 self.drop_tag(&format!("album:{}|{}", p.artist, p.album), r, &mut drops);
             }
@@ -132,22 +155,19 @@ impl Invalidator {
             }
         }
         let n = drops.total();
-        self.finish(drops);
-        Ok(n)
+        // Every delete above joined this epoch or an earlier one.
+        let epoch = self.caches.pending_epoch();
+        Ok((n, epoch, self.notices(drops)))
     }
 
-    fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), String> {
+    fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), InvalidateError> {
         let r = Reason::Manual;
         let internal = [types::ALBUM_YEAR]
             .into_iter()
             .chain(API_TYPES)
             .find(|t| *t == name);
         if let Some(ct) = internal {
-            for k in self
-                .caches
-                .invalidate_namespace(&internal_name(ct))
-                .map_err(|e| e.to_string())?
-            {
+            for k in self.caches.invalidate_namespace(&internal_name(ct))?.0 {
                 drops.add(ct, r, &k);
             }
             return Ok(());
@@ -155,17 +175,19 @@ impl Invalidator {
         match name {
             types::GENERIC => {
                 for ns in self.caches.client_namespaces() {
-                    for k in self.caches.invalidate_namespace(&ns).map_err(|e| e.to_string())? {
+                    for k in self.caches.invalidate_namespace(&ns)?.0 {
                         drops.add(types::GENERIC, r, &format!("{ns}/{k}"));
                     }
                 }
                 Ok(())
             }
-            types::TRACK_METADATA => Err("track_metadata is the library snapshot, not a cache; use `trackcache rescan`".into()),
-            other => Err(format!(
+            types::TRACK_METADATA => Err(InvalidateError::BadTarget(
+                "track_metadata is the library snapshot, not a cache; use `trackcache rescan`".into(),
+            )),
+            other => Err(InvalidateError::BadTarget(format!(
                 "unknown content type {other:?}: use album_year, successful_api_metadata, negative_result, \
                  failed_api_lookup or generic"
-            )),
+            ))),
         }
     }
 
@@ -210,37 +232,25 @@ impl Invalidator {
         }
     }
 
-    /// Counts the drops and logs one event per (content type, reason).
-    fn finish(&self, drops: Drops) {
-        if drops.0.is_empty() {
-            return;
-        }
+    /// Counts the drops; one notice per (content type, reason).
+    fn notices(&self, drops: Drops) -> Vec<Event> {
         let mut events = Vec::new();
-        {
-            let mut counts = self.counts.lock();
-            for ((ct, reason), keys) in drops.0 {
-                *counts.entry((ct, reason)).or_default() += keys.len() as u64;
-                tracing::info!(
-                    content_type = ct,
-                    reason = reason.name(),
-                    dropped = keys.len(),
-                    "entries invalidated"
-                );
-                events.push(Event::EntriesInvalidated {
-                    content_type: ct.to_owned(),
-                    keys,
-                    reason: reason.name().to_owned(),
-                });
-            }
+        let mut counts = self.counts.lock();
+        for ((ct, reason), keys) in drops.0 {
+            *counts.entry((ct, reason)).or_default() += keys.len() as u64;
+            tracing::info!(
+                content_type = ct,
+                reason = reason.name(),
+                dropped = keys.len(),
+                "entries invalidated"
+            );
+            events.push(Event::EntriesInvalidated {
+                content_type: ct.to_owned(),
+                keys,
+                reason: reason.name().to_owned(),
+            });
         }
-        let store = self.store.clone();
-        if let Err(e) = self
-            .hub
-            .append(events, SyncBatch::default(), |b| store.commit_sync(b))
-        {
-            // The entries are gone either way; only the notice could not be logged.
-            tracing::warn!(error = %e, "could not log EntriesInvalidated events");
-        }
+        events
     }
 
     /// Invalidations of a content type, by reason.

@@ -8,7 +8,9 @@
 //! whole server lines ([`reply_line`], [`event_line`], ...). Shapes are
 //! documented in PROTOCOL.md, section "JSON Lines".
 
+mod args;
 mod event;
+mod list;
 mod reply;
 mod report;
 mod request;
@@ -20,10 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ErrorCode, ErrorReply, EventFrame, Hello, Request, Response, Welcome};
 
+pub use args::{AlbumYearQueryJson, KvSetJson, SetAlbumYearJson, SetApiResultJson};
 pub use event::{event_json, sync_json, EventBody, EventJson, SyncJson, TrackJson};
-pub use reply::{AlbumJson, End, Item, ItemError, List, Reply, Status};
+pub use list::{AlbumJson, End, Item, ItemError, List};
+pub use reply::{Reply, Status};
 pub use report::{StatsJson, StatusJson};
-pub use request::{AlbumYearQueryJson, JsonRequest, KvSetJson, SetAlbumYearJson, SetApiResultJson};
+pub use request::JsonRequest;
 
 /// How byte values (cache values) travel in JSON, chosen in the `hello`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

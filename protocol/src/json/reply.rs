@@ -1,15 +1,15 @@
 //! Reply objects: one shape per `Response` variant. Lookups carry one
-//! `status` field; lists are `{"items":[...],"end":{...}}`.
+//! `status` field; lists (`list`) are `{"items":[...],"end":{...}}`.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::event::{event_json, sync_json, EventBody, EventJson, SyncJson, TrackJson};
+use super::event::{sync_json, SyncJson, TrackJson};
+use super::list::{self, List};
 use super::report::{StatsJson, StatusJson};
-use super::{Bytes, BytesMode, ErrorJson};
+use super::{Bytes, BytesMode};
 use crate::{
-    AlbumSummary, AlbumYearEntry, ApiEntry, ApiOutcome, CachedValue, ChangesPage, ErrorReply,
-    KvLookup, KvStored, LookupOutcome, Response, TrackPage,
+    AlbumYearEntry, ApiEntry, ApiOutcome, CachedValue, KvLookup, KvStored, LookupOutcome, Response,
 };
 
 /// The one word a reply uses to say what it found or did.
@@ -183,64 +183,6 @@ pub enum LastRunJson {
     NotFound,
 }
 
-/// A list reply: the items, then the trailer.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct List {
-    /// The items, in order.
-    pub items: Vec<Item>,
-    /// How many, and how to read on.
-    pub end: End,
-}
-
-/// The trailer of a list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct End {
-    /// Items in this list.
-    pub count: u64,
-    /// Another page follows.
-    pub more: bool,
-    /// What to pass to read on (`offset`, `since_seq`); `null` when nothing follows.
-    pub next: Option<u64>,
-    /// `list_tracks`: tracks matching, all pages together.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-    /// `changes`: the current seq.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_seq: Option<u64>,
-}
-
-/// One item of a list.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-#[allow(missing_docs)]
-pub enum Item {
-    Track(Box<TrackJson>),
-    Album(AlbumJson),
-    Event(EventJson),
-    Reply(Box<Reply>),
-    Error(ItemError),
-}
-
-/// An album of `list_albums`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[allow(missing_docs)] // the fields are documented on `AlbumSummary`
-pub struct AlbumJson {
-    pub artist: String,
-    pub album: String,
-    pub tracks: u64,
-    pub year: Option<i32>,
-}
-
-/// A batch item that failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ItemError {
-    /// Always `error`.
-    pub status: Status,
-    /// The error.
-    #[serde(flatten)]
-    pub error: ErrorJson,
-}
-
 impl Reply {
     /// The reply object of `r`, with byte values encoded as `mode` says.
     pub fn new(r: &Response, mode: BytesMode) -> Self {
@@ -271,9 +213,9 @@ impl Reply {
                 },
                 None => TrackLookup::NotFound,
             }),
-            Response::Tracks(page) => Self::List(tracks(page)),
-            Response::Albums(albums) => Self::List(album_list(albums)),
-            Response::Changes(page) => Self::List(changes(page)),
+            Response::Tracks(page) => Self::List(list::tracks(page)),
+            Response::Albums(albums) => Self::List(list::albums(albums)),
+            Response::Changes(page) => Self::List(list::changes(page)),
             Response::Rescanned(report) => Self::Sync(sync_json(report)),
             Response::RescanQueued => Self::Queued { queued: true },
             Response::Subscribed {
@@ -309,7 +251,7 @@ impl Reply {
             Response::LastRunStored => Self::Done {
                 status: Status::Stored,
             },
-            Response::Batch(items) => Self::List(batch(items, mode)),
+            Response::Batch(items) => Self::List(list::batch(items, mode)),
         }
     }
 }
@@ -393,89 +335,5 @@ fn lookup(outcome: &LookupOutcome, mode: BytesMode) -> Reply {
             lease_id: *lease_id,
             expires_in_ms: *expires_in_ms,
         },
-    }
-}
-
-fn end(count: usize, more: bool, next: Option<u64>) -> End {
-    End {
-        count: count as u64,
-        more,
-        next,
-        total: None,
-        current_seq: None,
-    }
-}
-
-fn tracks(page: &TrackPage) -> List {
-    let shown = page.offset + page.tracks.len() as u64;
-    let more = shown < page.total;
-    List {
-        items: page
-            .tracks
-            .iter()
-            .map(|t| Item::Track(Box::new(TrackJson::from(t))))
-            .collect(),
-        end: End {
-            total: Some(page.total),
-            ..end(page.tracks.len(), more, more.then_some(shown))
-        },
-    }
-}
-
-fn album_list(albums: &[AlbumSummary]) -> List {
-    List {
-        items: albums
-            .iter()
-            .map(|a| {
-                Item::Album(AlbumJson {
-                    artist: a.artist.clone(),
-                    album: a.album.clone(),
-                    tracks: a.tracks,
-                    year: a.year,
-                })
-            })
-            .collect(),
-        end: end(albums.len(), false, None),
-    }
-}
-
-fn changes(page: &ChangesPage) -> List {
-    let items: Vec<Item> = if page.fresh_instance {
-        vec![Item::Event(EventJson {
-            seq: page.current_seq,
-            body: EventBody::FreshInstance,
-        })]
-    } else {
-        page.events
-            .iter()
-            .map(|f| Item::Event(event_json(f)))
-            .collect()
-    };
-    let next = match (page.fresh_instance, page.events.last()) {
-        (false, Some(last)) => last.seq,
-        _ => page.current_seq,
-    };
-    List {
-        end: End {
-            current_seq: Some(page.current_seq),
-            ..end(items.len(), page.more, Some(next))
-        },
-        items,
-    }
-}
-
-fn batch(items: &[Result<Response, ErrorReply>], mode: BytesMode) -> List {
-    List {
-        items: items
-            .iter()
-            .map(|r| match r {
-                Ok(r) => Item::Reply(Box::new(Reply::new(r, mode))),
-                Err(e) => Item::Error(ItemError {
-                    status: Status::Error,
-                    error: e.into(),
-                }),
-            })
-            .collect(),
-        end: end(items.len(), false, None),
     }
 }

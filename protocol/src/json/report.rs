@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     CacheTotals, ContentTypeStats, LibraryErrorInfo, LibraryStatus, NamespaceStats, StatsReport,
-    StatusInfo, SyncProgress,
+    StatusInfo, StoreStatus, SyncProgress,
 };
 
 /// Answer to `status`.
@@ -23,6 +23,7 @@ pub struct StatusJson {
     pub max_connections: u32,
     pub cache: CacheTotalsJson,
     pub library: Option<LibraryJson>,
+    pub store: StoreStatus,
 }
 
 /// Counters summed over the generic namespaces.
@@ -65,6 +66,7 @@ impl From<&StatusInfo> for StatusJson {
                 hit_rate: s.cache.hit_rate(),
             },
             library: s.library.as_ref().map(LibraryJson::from),
+            store: s.store.clone(),
         }
     }
 }

@@ -6,16 +6,12 @@
 //! session.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use trackcache_client::Client;
 use trackcache_daemon::config::{LibraryConfig, LibrarySource};
-use trackcache_daemon::hub::Hub;
-use trackcache_daemon::ingest::LibraryService;
 use trackcache_daemon::sources::{parse, LibraryFormat};
-use trackcache_daemon::store::Store;
 use trackcache_protocol::{Event, KvSet, Request, SyncOutcome, Track};
 
 use super::process::Daemon;
@@ -106,8 +102,6 @@ fn in_process(
     let (mut first, mut unchanged, mut one) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        let hub = Arc::new(Hub::new(store.log_meta()?, 100_000));
         let config = LibraryConfig {
             path: path.to_path_buf(),
             format: LibrarySource::File(LibraryFormat::AppleXml),
@@ -116,7 +110,7 @@ fn in_process(
             retention: 100_000,
             command_timeout: Duration::from_secs(60),
         };
-        let (lib, _triggers) = LibraryService::open(config, store, hub)?;
+        let lib = trackcache_daemon::embedded_library(config, dir.path())?;
         let (r, s) = secs(|| lib.sync_now());
         anyhow::ensure!(
             matches!(r.outcome, SyncOutcome::Imported { .. }),
