@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import List, Union
+from typing import Callable, List, Union
 
 import pytest
 
@@ -118,6 +118,16 @@ def test_library_tracks_albums_changes_rescan(lib_daemon: Daemon) -> None:
         report = c.rescan(wait=True)
         assert report is not None and report.outcome == "unchanged" and report.tracks == 4
         assert c.rescan() is None
+
+
+def test_a_track_named_by_its_track_id_number(make_daemon: Callable[..., Daemon]) -> None:
+    # A track without a Persistent ID is "track-<n>", and "<n>" names it too.
+    d = make_daemon(library=[{"track_id": 77, "name": "x", "artist": "A", "album": "B"}])
+    with d.client() as c:
+        wait_until("the import", lambda: c.track_count().tracks == 1)
+        for name in ("77", "track-77"):
+            t = c.get_track(name)
+            assert t is not None and t.id == "track-77" and t.track_id == 77
 
 
 def test_album_years(client: trackcache.Client) -> None:
