@@ -36,7 +36,7 @@ use acks::Ack;
 use deferred::Deferred;
 
 use subscription::{recv_event, Subscription};
-use wire::{version_mismatch, Refusal, Wire};
+use wire::{version_mismatch, Unusable, Wire};
 
 /// How long a new connection may take to send its `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -246,11 +246,11 @@ impl<'s> Connection<'s> {
                 .await;
                 Flow::Close
             }
-            Err(Refusal::Reply(id, err)) => {
+            Err(Unusable::Reply(id, err)) => {
                 self.queue_reply(id, Err(err));
                 Flow::Continue
             }
-            Err(Refusal::Fatal(err)) => {
+            Err(Unusable::Fatal(err)) => {
                 self.fatal(err).await;
                 Flow::Close
             }
