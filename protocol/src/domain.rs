@@ -187,7 +187,7 @@ pub struct ContentTypeStats {
     pub name: String,
     /// Default TTL in seconds (`None` = never expires).
     pub ttl_secs: Option<u64>,
-    /// `event-driven`, `time-based` or `hybrid`.
+    /// `time_based`, `event_driven`, `fingerprint_based` or `hybrid`.
     pub strategy: String,
     /// Live entries.
     pub entries: u64,

@@ -275,6 +275,9 @@ pub struct StatusInfo {
     pub library: Option<LibraryStatus>,
     /// The store's health.
     pub store: StoreStatus,
+    /// Each content type's invalidation strategy, as (content type,
+    /// strategy): `time_based`, `event_driven`, `fingerprint_based`, `hybrid`.
+    pub strategies: Vec<(String, String)>,
 }
 
 /// The store's health: what start-up found damaged, and whether durable
@@ -365,6 +368,16 @@ pub struct NamespaceStats {
     pub expirations: u64,
     /// Entries removed to respect a size bound.
     pub evictions: u64,
+    /// TTL of values set without one, ms (`None` = never expires).
+    pub ttl_ms: Option<u64>,
+    /// TTL of "known absent" entries set without one, ms.
+    pub negative_ttl_ms: Option<u64>,
+    /// Which library changes drop tagged entries (`time_based`: none).
+    pub strategy: String,
+    /// Where the policy comes from: `default` (`[cache.default]`),
+    /// `config` (`[cache.namespaces.NAME]`) or `declared` (a client's
+    /// `DeclareNamespace`).
+    pub origin: String,
 }
 
 impl NamespaceStats {

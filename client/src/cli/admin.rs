@@ -101,6 +101,12 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         }
     }
     store_rows(&s.store, &mut rows);
+    let strategies: Vec<String> = s
+        .strategies
+        .iter()
+        .map(|(ct, strategy)| format!("{ct} {strategy}"))
+        .collect();
+    rows.push(("strategies", strategies.join(", ")));
     p.pairs(&rows);
     Ok(Outcome::Done)
 }
@@ -162,6 +168,7 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
             };
             vec![
                 t.name.clone(),
+                t.strategy.clone(),
                 t.ttl_secs.map_or("none".into(), |s| duration_ms(s * 1000)),
                 t.entries.to_string(),
                 t.hits.to_string(),
@@ -177,6 +184,7 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     p.table(
         &[
             "content type",
+            "strategy",
             "ttl",
             "entries",
             "hits",
@@ -197,12 +205,16 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         .namespaces
         .iter()
         .map(|n| {
+            let ttl = |t: Option<u64>| t.map_or("none".into(), duration_ms);
             vec![
                 format!(
                     "{}{}",
                     n.name,
                     if n.persistent { " (persistent)" } else { "" }
                 ),
+                n.origin.clone(),
+                n.strategy.clone(),
+                format!("{}/{}", ttl(n.ttl_ms), ttl(n.negative_ttl_ms)),
                 format!("{}/{}", n.entries, n.max_entries),
                 bytes(n.bytes),
                 n.hits.to_string(),
@@ -217,6 +229,9 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     p.table(
         &[
             "namespace",
+            "policy",
+            "strategy",
+            "ttl/negative",
             "entries",
             "bytes",
             "hits",

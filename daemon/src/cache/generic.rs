@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
+use trackcache_protocol::{KvLookup, KvSetRef, KvStored};
 
 use super::expiry::Schedule;
 use super::names::{internal_name, validate_key, validate_namespace, MAX_NAMESPACES};
 use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
-use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
+use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy, Strategy};
 use crate::store::{Epoch, KvFields, Store, StoreError, WriteFailure};
 
 /// Why a cache operation was refused.
@@ -37,7 +37,7 @@ pub enum CacheError {
 
 /// Every namespace, client and internal, with their persistence.
 pub struct Caches {
-    policies: CachePolicies,
+    pub(super) policies: CachePolicies,
     pub(super) internal: HashMap<String, NamespacePolicy>,
     pub(super) store: Store,
     /// foldhash: a namespace is looked up on every request; SipHash's DoS
@@ -217,13 +217,18 @@ impl Caches {
         })
     }
 
-    /// Drops every client entry tagged `tag`; returns (namespace, key) pairs.
-    pub fn invalidate_tag(&self, tag: &str) -> Vec<(String, Arc<str>)> {
+    /// Drops every client entry tagged `tag` in the namespaces whose
+    /// strategy `reacts` accepts; returns (namespace, key) pairs.
+    pub fn invalidate_tag(
+        &self,
+        tag: &str,
+        reacts: impl Fn(Strategy) -> bool,
+    ) -> Vec<(String, Arc<str>)> {
         let mut map = self.namespaces.lock();
         let mut out = Vec::new();
         for (name, n) in map
             .iter_mut()
-            .filter(|(name, _)| !self.internal.contains_key(*name))
+            .filter(|(name, n)| !self.internal.contains_key(*name) && reacts(n.policy().strategy))
         {
             let keys = n.keys_tagged(tag);
             for k in self.invalidate_in(n, name, &keys) {
@@ -236,6 +241,16 @@ impl Caches {
     /// Whether a namespace is written to disk.
     pub fn is_persistent(&self, ns: &str) -> bool {
         self.policy_of(ns).persistent
+    }
+
+    /// The strategy of client namespaces that have none of their own.
+    pub fn default_strategy(&self) -> Strategy {
+        self.policies.default.strategy
+    }
+
+    /// A namespace's invalidation strategy (an internal name for a content type).
+    pub fn strategy_of(&self, ns: &str) -> Strategy {
+        self.policy_of(ns).strategy
     }
 
     /// Names of the client namespaces.
@@ -323,46 +338,6 @@ impl Caches {
             };
             Ok((n.clear(), epoch))
         })
-    }
-
-    /// Stats of one namespace (internal ones included).
-    pub fn namespace_stats(&self, ns: &str) -> NamespaceStats {
-        let map = self.namespaces.lock();
-        map.get(ns).map_or_else(
-            || Namespace::new(self.policy_of(ns)).stats(ns),
-            |n| n.stats(ns),
-        )
-    }
-
-    /// One stats row per client namespace, sorted by name.
-    pub fn stats(&self) -> StatsReport {
-        let map = self.namespaces.lock();
-        let mut namespaces: Vec<_> = map
-            .iter()
-            .filter(|(name, _)| !self.internal.contains_key(*name))
-            .map(|(name, n)| n.stats(name))
-            .collect();
-        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
-        StatsReport {
-            namespaces,
-            content_types: Vec::new(),
-        }
-    }
-
-    /// Totals over every client namespace.
-    pub fn totals(&self) -> CacheTotals {
-        let mut t = CacheTotals::default();
-        for s in self.stats().namespaces {
-            t.namespaces += 1;
-            t.entries += s.entries;
-            t.bytes += s.bytes;
-            t.hits += s.hits;
-            t.negative_hits += s.negative_hits;
-            t.misses += s.misses;
-            t.expirations += s.expirations;
-            t.evictions += s.evictions;
-        }
-        t
     }
 
     fn forget_on_disk(&self, ns: &str, key: &str) {

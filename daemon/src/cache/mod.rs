@@ -12,6 +12,7 @@ mod lru_map;
 mod names;
 mod namespace;
 mod persist;
+mod report;
 
 pub use generic::{CacheError, Caches};
 pub use names::{internal_name, validate_namespace, MAX_KEY_LEN, MAX_NAMESPACES};

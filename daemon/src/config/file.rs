@@ -64,6 +64,8 @@ pub struct NamespaceFile {
     pub max_bytes: Option<u64>,
     /// Whether entries are written to disk and survive restarts.
     pub persistent: Option<bool>,
+    /// Which library changes drop tagged entries (`time_based` = none).
+    pub strategy: Option<super::Strategy>,
 }
 
 impl FileConfig {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{file::CacheFile, ConfigError, NamespaceFile};
+use super::{file::CacheFile, ConfigError, NamespaceFile, Strategy};
 
 /// Default TTL of generic entries.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(900);
@@ -28,6 +28,9 @@ pub struct NamespacePolicy {
     pub max_bytes: u64,
     /// Written to disk and restored at start-up.
     pub persistent: bool,
+    /// Which library changes drop entries (for client namespaces: entries
+    /// carrying a matching tag).
+    pub strategy: Strategy,
 }
 
 impl Default for NamespacePolicy {
@@ -38,6 +41,8 @@ impl Default for NamespacePolicy {
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
             persistent: false,
+            // GenreUpdater's generic cache: only the TTL.
+            strategy: Strategy::TimeBased,
         }
     }
 }
@@ -55,6 +60,7 @@ impl NamespacePolicy {
             max_entries: f.max_entries.unwrap_or(self.max_entries),
             max_bytes: f.max_bytes.unwrap_or(self.max_bytes),
             persistent: f.persistent.unwrap_or(self.persistent),
+            strategy: f.strategy.unwrap_or(self.strategy),
         };
         if p.max_entries == 0 || p.max_bytes == 0 {
             return Err(ConfigError::Invalid(format!(
@@ -102,7 +108,7 @@ mod tests {
     #[test]
     fn named_namespaces_inherit_from_the_default() {
         let f = FileConfig::parse(
-            "[cache.default]\nttl_secs = 60\nmax_entries = 5\n[cache.namespaces.mb]\npersistent = true\nttl_secs = 0\n",
+            "[cache.default]\nttl_secs = 60\nmax_entries = 5\n[cache.namespaces.mb]\npersistent = true\nttl_secs = 0\nstrategy = \"hybrid\"\n",
         )
         .unwrap();
         let p = CachePolicies::from_file(&f.cache).unwrap();
@@ -111,6 +117,12 @@ mod tests {
         assert_eq!(mb.ttl, None, "0 means never expire");
         assert_eq!(mb.max_entries, 5, "inherited");
         assert!(mb.persistent);
+        assert_eq!(mb.strategy, Strategy::Hybrid);
+        assert_eq!(
+            p.default.strategy,
+            Strategy::TimeBased,
+            "generic is time_based"
+        );
         assert_eq!(p.for_namespace("other"), &p.default);
     }
 

@@ -19,7 +19,7 @@ use super::sync::{error_info, Read};
 use super::LibraryService;
 use crate::clock;
 use crate::hub::{LogPosition, Numbered};
-use crate::snapshot::{decode_track, field_changes, Diff, UpsertKind};
+use crate::snapshot::{decode_track, field_changes, file_changes, Diff, UpsertKind};
 use crate::store::{LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
 
 impl LibraryService {
@@ -107,7 +107,8 @@ impl LibraryService {
     }
 
     /// The events a diff means: an import, or one event per changed track
-    /// and a `LibrarySynced`; nothing when only plays and ratings changed.
+    /// (a file change alone is a `FingerprintChanged`) and a
+    /// `LibrarySynced`; nothing when only plays and ratings changed.
     fn describe(&self, diff: &Diff, fresh: bool) -> Result<Vec<Event>, LibraryErrorInfo> {
         let (added, modified, removed) = diff.counts();
         if fresh {
@@ -118,7 +119,7 @@ impl LibraryService {
                 synced(added, 0, 0),
             ]);
         }
-        if (added, modified, removed) == (0, 0, 0) {
+        if (added, modified, removed) == (0, 0, 0) && diff.files_changed() == 0 {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
@@ -144,6 +145,13 @@ impl LibraryService {
                 UpsertKind::Modified => {
                     let changes = field_changes(&old(&u.id)?, &new);
                     out.push(Event::TrackModified {
+                        track: Box::new(new),
+                        changes,
+                    });
+                }
+                UpsertKind::FileChanged => {
+                    let changes = file_changes(&old(&u.id)?, &new);
+                    out.push(Event::FingerprintChanged {
                         track: Box::new(new),
                         changes,
                     });

@@ -334,6 +334,10 @@ impl LibraryView for LibraryService {
         self.album(pair).fingerprint
     }
 
+    fn album_year(&self, pair: &AlbumPair) -> Option<i32> {
+        self.album(pair).common_year()
+    }
+
     fn track(&self, id: &str) -> Option<Track> {
         let id = self.resolve_id(id)?;
         self.store.get_track(&id).ok().flatten()

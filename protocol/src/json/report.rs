@@ -24,6 +24,8 @@ pub struct StatusJson {
     pub cache: CacheTotalsJson,
     pub library: Option<LibraryJson>,
     pub store: StoreStatus,
+    /// Content type → strategy.
+    pub strategies: BTreeMap<String, String>,
 }
 
 /// Counters summed over the generic namespaces.
@@ -67,6 +69,7 @@ impl From<&StatusInfo> for StatusJson {
             },
             library: s.library.as_ref().map(LibraryJson::from),
             store: s.store.clone(),
+            strategies: s.strategies.iter().cloned().collect(),
         }
     }
 }
@@ -135,6 +138,10 @@ pub struct NamespaceJson {
     pub deletes: u64,
     pub expirations: u64,
     pub evictions: u64,
+    pub ttl_ms: Option<u64>,
+    pub negative_ttl_ms: Option<u64>,
+    pub strategy: String,
+    pub origin: String,
 }
 
 impl From<&StatsReport> for StatsJson {
@@ -181,5 +188,9 @@ fn namespace(n: &NamespaceStats) -> NamespaceJson {
         deletes: n.deletes,
         expirations: n.expirations,
         evictions: n.evictions,
+        ttl_ms: n.ttl_ms,
+        negative_ttl_ms: n.negative_ttl_ms,
+        strategy: n.strategy.clone(),
+        origin: n.origin.clone(),
     }
 }
