@@ -22,7 +22,7 @@ pub use batch::BatchResult;
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
 pub use library::Subscribed;
-pub use methods::Ttl;
+pub use methods::{Declared, Ttl};
 pub use trackcache_protocol as protocol;
 
 /// The socket a client uses when told nothing: `TRACKCACHE_SOCKET`, else the

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use trackcache_protocol::{KvLookup, KvSet, KvStored, Request, Response, StatsReport, StatusInfo};
+use trackcache_protocol::{
+    KvLookup, KvSet, KvStored, NamespaceDecl, NamespaceStats, Request, Response, StatsReport,
+    StatusInfo,
+};
 
 use crate::{Client, ClientError};
 
@@ -20,6 +23,17 @@ pub enum Ttl {
     Never,
     /// Expires after this long (rounded up to whole milliseconds, at least 1).
     For(Duration),
+}
+
+/// What `declare_namespace` answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declared {
+    /// False when the same declaration was already in force.
+    pub changed: bool,
+    /// Fields the daemon's config file sets for the namespace, which win.
+    pub overridden: Vec<String>,
+    /// The namespace's policy and counters now.
+    pub namespace: NamespaceStats,
 }
 
 impl From<Duration> for Ttl {
@@ -141,6 +155,22 @@ impl Client {
         })? {
             Response::KvCleared { removed } => Ok(removed),
             r => Err(unexpected("KvClearNamespace", r)),
+        }
+    }
+
+    /// Declares a namespace's policy (idempotent; durable before it returns).
+    pub fn declare_namespace(&mut self, decl: NamespaceDecl) -> Result<Declared, ClientError> {
+        match self.call(Request::DeclareNamespace(decl))? {
+            Response::NamespaceDeclared {
+                changed,
+                overridden,
+                namespace,
+            } => Ok(Declared {
+                changed,
+                overridden,
+                namespace,
+            }),
+            r => Err(unexpected("DeclareNamespace", r)),
         }
     }
 

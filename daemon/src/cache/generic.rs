@@ -74,17 +74,26 @@ impl Caches {
             gate: parking_lot::RwLock::new(()),
         };
         cache.load()?;
+        cache.create_declared();
         // Start from a clean snapshot: what the journal replayed goes into
         // it, expired entries drop out, old segments are deleted.
         cache.compact()?;
         Ok(cache)
     }
 
+    /// A namespace's policy: a content type's, a declared one (under the
+    /// config file's settings), or the config file's (`declare.rs`).
     pub(super) fn policy_of(&self, ns: &str) -> NamespacePolicy {
-        self.internal
-            .get(ns)
-            .cloned()
-            .unwrap_or_else(|| self.policies.for_namespace(ns).clone())
+        if let Some(p) = self.internal.get(ns) {
+            return p.clone();
+        }
+        match self.store.declaration(ns) {
+            Some(d) => self.policies.over_declared(
+                ns,
+                super::declare::declared_policy(&self.policies.default, &d),
+            ),
+            None => self.policies.for_namespace(ns).clone(),
+        }
     }
 
     pub(super) fn new_namespace(&self, ns: &str) -> Namespace {
@@ -340,7 +349,7 @@ impl Caches {
         })
     }
 
-    fn forget_on_disk(&self, ns: &str, key: &str) {
+    pub(super) fn forget_on_disk(&self, ns: &str, key: &str) {
         // Memory already dropped it. If the disk cannot be told, memory and
         // disk differ until the store has saved the caches whole again.
         if let Err(e) = self.store.delete_kv(ns, key) {

@@ -11,6 +11,8 @@ impl Caches {
     pub(super) fn origin_of(&self, ns: &str) -> &'static str {
         if self.policies.namespaces.contains_key(ns) {
             "config"
+        } else if self.store.declaration(ns).is_some() {
+            "declared"
         } else {
             "default"
         }

@@ -51,7 +51,7 @@ pub struct CacheFile {
 }
 
 /// One namespace policy as written in the file; missing fields inherit.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceFile {
     /// Default TTL in seconds; 0 means entries never expire.

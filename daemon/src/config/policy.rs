@@ -53,15 +53,20 @@ fn secs(v: u64) -> Option<Duration> {
 
 impl NamespacePolicy {
     /// This policy with the fields the file sets replaced.
-    fn overlay(&self, f: &NamespaceFile, name: &str) -> Result<Self, ConfigError> {
-        let p = Self {
+    pub fn with_file(&self, f: &NamespaceFile) -> Self {
+        Self {
             ttl: f.ttl_secs.map_or(self.ttl, secs),
             negative_ttl: f.negative_ttl_secs.map_or(self.negative_ttl, secs),
             max_entries: f.max_entries.unwrap_or(self.max_entries),
             max_bytes: f.max_bytes.unwrap_or(self.max_bytes),
             persistent: f.persistent.unwrap_or(self.persistent),
             strategy: f.strategy.unwrap_or(self.strategy),
-        };
+        }
+    }
+
+    /// `with_file`, refusing bounds of zero.
+    fn overlay(&self, f: &NamespaceFile, name: &str) -> Result<Self, ConfigError> {
+        let p = self.with_file(f);
         if p.max_entries == 0 || p.max_bytes == 0 {
             return Err(ConfigError::Invalid(format!(
                 "cache namespace {name}: max_entries and max_bytes must be at least 1"
@@ -78,6 +83,9 @@ pub struct CachePolicies {
     pub default: NamespacePolicy,
     /// Named namespaces; each inherits what it does not set from `default`.
     pub namespaces: BTreeMap<String, NamespacePolicy>,
+    /// The named namespaces' sections as written, so that a client's
+    /// declaration can be overridden field by field.
+    pub sections: BTreeMap<String, NamespaceFile>,
 }
 
 impl CachePolicies {
@@ -91,7 +99,36 @@ impl CachePolicies {
         Ok(Self {
             default,
             namespaces,
+            sections: f.namespaces.clone(),
         })
+    }
+
+    /// A declared namespace's policy: the declaration's `declared`, with
+    /// what the config file sets for the namespace winning.
+    pub fn over_declared(&self, namespace: &str, declared: NamespacePolicy) -> NamespacePolicy {
+        match self.sections.get(namespace) {
+            Some(f) => declared.with_file(f),
+            None => declared,
+        }
+    }
+
+    /// The fields the config file sets for `namespace` (which win over a
+    /// declaration), by the names the protocol uses.
+    pub fn overridden(&self, namespace: &str) -> Vec<&'static str> {
+        let Some(f) = self.sections.get(namespace) else {
+            return Vec::new();
+        };
+        [
+            ("ttl", f.ttl_secs.is_some()),
+            ("negative_ttl", f.negative_ttl_secs.is_some()),
+            ("max_entries", f.max_entries.is_some()),
+            ("max_bytes", f.max_bytes.is_some()),
+            ("persistent", f.persistent.is_some()),
+            ("strategy", f.strategy.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
     }
 
     /// The policy for `namespace`.

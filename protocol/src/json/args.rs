@@ -117,6 +117,15 @@ pub struct LookupJson {
     pub wait_ms: u64,
 }
 
+/// `fail_lease`'s arguments: the key tagged by `cache`, and the error.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[allow(missing_docs)]
+pub struct FailLeaseJson {
+    #[serde(flatten)]
+    pub key: KeyJson,
+    pub error: String,
+}
+
 /// A cache key, tagged by `cache`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(tag = "cache", rename_all = "snake_case")]

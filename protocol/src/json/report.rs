@@ -148,7 +148,7 @@ impl From<&StatsReport> for StatsJson {
     fn from(s: &StatsReport) -> Self {
         Self {
             content_types: s.content_types.iter().map(content_type).collect(),
-            namespaces: s.namespaces.iter().map(namespace).collect(),
+            namespaces: s.namespaces.iter().map(namespace_json).collect(),
         }
     }
 }
@@ -172,7 +172,8 @@ fn content_type(t: &ContentTypeStats) -> ContentTypeJson {
     }
 }
 
-fn namespace(n: &NamespaceStats) -> NamespaceJson {
+/// A namespace's stats row as JSON.
+pub fn namespace_json(n: &NamespaceStats) -> NamespaceJson {
     NamespaceJson {
         name: n.name.clone(),
         persistent: n.persistent,
