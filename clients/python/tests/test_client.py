@@ -300,3 +300,36 @@ def test_timeout_is_typed(daemon: Daemon) -> None:
             impatient.lookup_kv("t", "k", wait_ms=2_000)
         assert time.monotonic() - start < 1.5
         assert impatient.ping()  # a fresh connection after the timeout
+
+
+def test_declare_namespace_is_idempotent_and_kept(make_daemon: Callable[..., Daemon]) -> None:
+    d = make_daemon('[cache.namespaces.mb]\nttl_secs = 60\n')
+    with d.client() as c:
+        first = c.declare_namespace("search", ttl_ms=86_400_000, negative_ttl_ms=3_600_000, max_entries=10_000, persistent=True)
+        assert first.changed and first.overridden == []
+        ns = first.namespace
+        assert (ns.ttl_ms, ns.negative_ttl_ms, ns.max_entries, ns.persistent, ns.origin) == (
+            86_400_000, 3_600_000, 10_000, True, "declared",
+        )
+        assert c.declare_namespace("search", ttl_ms=86_400_000, negative_ttl_ms=3_600_000, max_entries=10_000, persistent=True).changed is False
+        over = c.declare_namespace("mb", ttl_ms=0, strategy="hybrid")
+        assert over.overridden == ["ttl"] and over.namespace.ttl_ms == 60_000 and over.namespace.strategy == "hybrid"
+        with pytest.raises(trackcache.BadRequest) as e:
+            c.declare_namespace("x", strategy="event-driven")
+        assert "event_driven" in str(e.value)
+        assert c.status().strategies["album_year"] == "hybrid"
+    d.restart()
+    with d.client() as c:
+        ns = c.stats().namespace("search")
+        assert ns is not None and ns.origin == "declared" and ns.ttl_ms == 86_400_000
+
+
+def test_manual_invalidations_are_events(lib_daemon: Daemon) -> None:
+    with lib_daemon.client() as c:
+        since = c.track_count().seq
+        c.set_album_year("Pink Floyd", "The Wall", 1979)
+        assert c.invalidate_album("Pink Floyd", "The Wall") == 1
+        events = c.changes(since).events
+        manual = [e for e in events if isinstance(e, trackcache.ManualInvalidation)]
+        assert len(manual) == 1
+        assert (manual[0].target, manual[0].dropped, manual[0].raw["album"]) == ("album", 1, "The Wall")

@@ -210,6 +210,33 @@ def kv_clear(namespace: str) -> Command[int]:
     return Command("kv_clear_namespace", {"namespace": namespace}, _count("removed"))
 
 
+def declare_namespace(
+    namespace: str,
+    *,
+    ttl_ms: Optional[int] = None,
+    negative_ttl_ms: Optional[int] = None,
+    max_entries: Optional[int] = None,
+    max_bytes: Optional[int] = None,
+    persistent: Optional[bool] = None,
+    strategy: Optional[str] = None,
+) -> Command[t.NamespaceDeclared]:
+    """Declares a namespace's policy; what is left out comes from the daemon's
+    ``[cache.default]``, and what its config file sets for the namespace wins.
+    Idempotent, and durable when it returns. ``ttl_ms`` 0 = never expires."""
+    args: Dict[str, Any] = {"namespace": namespace}
+    for name, v in (
+        ("ttl_ms", ttl_ms),
+        ("negative_ttl_ms", negative_ttl_ms),
+        ("max_entries", max_entries),
+        ("max_bytes", max_bytes),
+        ("persistent", persistent),
+        ("strategy", strategy),
+    ):
+        if v is not None:
+            args[name] = v
+    return Command("declare_namespace", args, d.declared)
+
+
 # --- library ----------------------------------------------------------------
 
 
