@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod generator;
+pub mod genreupdater;
 pub mod harness;
 pub mod jsonl;
 pub mod raw;
