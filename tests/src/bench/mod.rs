@@ -5,6 +5,7 @@
 //! measures the bare Unix-socket round trip, the floor under both.
 
 pub mod batch;
+pub mod interference;
 pub mod cpu;
 pub mod echo;
 pub mod library;
