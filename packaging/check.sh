@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the service definitions without installing them (CI runs this):
-# the systemd unit with `systemd-analyze verify` (pointed at a built
-# trackcached), the launchd template for well-formed XML, and install.sh's
+# the systemd units with `systemd-analyze verify` (pointed at a built
+# trackcached) and the service's sandbox with `systemd-analyze security`
+# (exposure 3.0 or lower), the launchd template for well-formed XML, and install.sh's
 # Linux path as a dry run. Installs systemd / libxml2-utils from Debian if
 # the tools are missing.
 #
@@ -22,9 +23,19 @@ need xmllint libxml2-utils
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sed "s|^ExecStart=.*|ExecStart=$bin|" "$here/systemd/trackcached.service" >"$tmp/trackcached.service"
-systemd-analyze verify "$tmp/trackcached.service"
-echo "systemd unit: ok"
+# Both units as user units. No user manager runs on CI, so `--user` gets a
+# runtime dir of its own, and `security` reads the file (--offline=yes)
+# instead of asking a running manager.
+export XDG_RUNTIME_DIR=$tmp/runtime
+mkdir -p "$XDG_RUNTIME_DIR" "$tmp/units"
+sed "s|^ExecStart=.*|ExecStart=$bin|" "$here/systemd/trackcached.service" >"$tmp/units/trackcached.service"
+cp "$here/systemd/trackcached.socket" "$tmp/units/"
+(cd "$tmp/units" && systemd-analyze verify --user --man=no trackcached.service trackcached.socket)
+echo "systemd units: verify ok"
+# --threshold is exposure x 10: fail above 3.0.
+(cd "$tmp/units" && systemd-analyze security --user --offline=yes --threshold=30 trackcached.service) \
+  >"$tmp/security.txt" || { cat "$tmp/security.txt"; echo "exposure above 3.0" >&2; exit 1; }
+grep "Overall exposure level" "$tmp/security.txt"
 
 xmllint --noout "$here/launchd/org.trackcache.trackcached.plist.in"
 sed -e "s|@TRACKCACHED@|$bin|g" -e "s|@HOME@|$HOME|g" \

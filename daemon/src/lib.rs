@@ -14,6 +14,7 @@ pub mod library;
 pub mod memory;
 pub mod normalize;
 pub mod server;
+pub mod service;
 pub mod snapshot;
 pub mod socket;
 pub mod state;
@@ -35,6 +36,7 @@ use crate::config::{Config, DEFAULT_RETENTION};
 use crate::hub::Hub;
 use crate::ingest::Library;
 use crate::invalidation::Invalidator;
+use crate::service::Service;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
 
@@ -53,9 +55,19 @@ pub enum DaemonError {
 /// `Shutdown` request, or the embedding program), then finishes in-flight
 /// requests, flushes the store and removes the socket file.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
+    run_service(config, shutdown, Service::default()).await
+}
+
+/// `run` under a service manager: serves on the socket `service` may carry
+/// (socket activation) and reports readiness and status to it.
+pub async fn run_service(
+    config: Config,
+    shutdown: CancellationToken,
+    mut service: Service,
+) -> Result<(), DaemonError> {
     // Claim the socket before opening the store, so that a second daemon is
     // told "already running" rather than "database locked".
-    let bound = socket::bind(&config.socket)?;
+    let bound = service.bind(&config.socket)?;
     let store = Store::open_with(&config.data_dir, config.store_cache_bytes)?;
     let kv = Arc::new(GenericCache::restore(
         config.cache.clone(),
@@ -119,7 +131,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         request_threads = tokio::runtime::Handle::current().metrics().num_workers(),
         "trackcached ready"
     );
+    let running = service.start(daemon.clone());
     server::serve(bound.listener, daemon.clone()).await;
+    running.join().await;
     let _ = expiry.await;
     if let Some(task) = ingest {
         // A re-read in progress finishes (it is one atomic commit) before the flush.

@@ -11,6 +11,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_tokio::Signals;
 use tokio_util::sync::CancellationToken;
 use trackcache_daemon::config::{self, Config, Defaults, LibraryOverrides, Overrides};
+use trackcache_daemon::service::{Inherited, Notifier, Service};
 
 /// mimalloc returns freed memory to the system: after a library import's
 /// transient buffers are freed, glibc's allocator kept hundreds of MB
@@ -126,10 +127,10 @@ fn watch_signals(shutdown: CancellationToken) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+async fn run(config: Config, service: Service) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     watch_signals(shutdown.clone())?;
-    trackcache_daemon::run(config, shutdown).await?;
+    trackcache_daemon::run_service(config, shutdown, service).await?;
     Ok(())
 }
 
@@ -155,6 +156,18 @@ fn main() -> ExitCode {
         println!("{config:#?}");
         return ExitCode::SUCCESS;
     }
+    // Before any thread starts: taking the socket unsets LISTEN_FDS/LISTEN_PID.
+    let inherited = match Inherited::from_env() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("trackcached: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let service = Service {
+        inherited,
+        notifier: Notifier::from_env(),
+    };
     init_logging(&args, &config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads)
@@ -167,7 +180,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    match runtime.block_on(run(config, service)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trackcached: {e:#}");
