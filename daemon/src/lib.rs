@@ -3,6 +3,7 @@
 //! flags, sets up logging and signals, and calls `run`.
 
 pub mod cache;
+pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
@@ -11,8 +12,10 @@ pub mod hub;
 pub mod ingest;
 pub mod invalidation;
 pub mod library;
+pub mod logging;
 pub mod memory;
 pub mod normalize;
+pub mod reload;
 pub mod server;
 pub mod service;
 pub mod snapshot;
@@ -110,6 +113,7 @@ pub async fn run_service(
     };
     let daemon = Arc::new(Daemon {
         connections: Arc::new(Semaphore::new(config.max_connections)),
+        config_state: service.config_state(&config),
         config,
         started_at: Instant::now(),
         store,

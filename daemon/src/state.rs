@@ -16,12 +16,15 @@ use crate::config::Config;
 use crate::hub::Hub;
 use crate::ingest::Library;
 use crate::invalidation::Invalidator;
+use crate::reload::ConfigState;
 use crate::store::Store;
 
 /// Shared daemon state, behind an `Arc`.
 pub struct Daemon {
-    /// Resolved configuration.
+    /// Resolved configuration at start (what a reload changes is in `config_state`).
     pub config: Config,
+    /// The configuration in force after reloads, and their outcome.
+    pub config_state: ConfigState,
     /// When the daemon started.
     pub started_at: Instant,
     /// The persistent store.

@@ -130,6 +130,8 @@ pub enum Request {
         /// When, Unix ms.
         at_ms: u64,
     },
+    /// The configuration in force and the last reload's outcome.
+    ConfigStatus,
 }
 
 /// Filters and page of `Request::ListTracks`. Filters are exact matches on

@@ -89,6 +89,8 @@ pub enum Response {
     LastRun(Option<u64>),
     /// Answer to `SetLastRun`.
     LastRunStored,
+    /// Answer to `ConfigStatus`.
+    ConfigStatus(Box<crate::ConfigStatus>),
 }
 
 /// A page of tracks.

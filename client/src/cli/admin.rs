@@ -29,6 +29,8 @@ pub fn ping(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
 /// `trackcache status`.
 pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.status()?;
+    // A daemon older than ConfigStatus answers with an error: leave it out.
+    let config = c.config_status().ok();
     let t = &s.cache;
     if p.json {
         let library = s.library.as_ref().map(|l| {
@@ -41,6 +43,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         });
         p.json(&json!({
             "library": library,
+            "config": config,
             "daemon_version": s.daemon_version,
             "protocol_version": s.protocol_version,
             "pid": s.pid,
@@ -124,6 +127,9 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
                 ));
             }
         }
+    }
+    if let Some(cs) = &config {
+        rows.extend(super::config_rows::rows(cs, now_ms()));
     }
     p.pairs(&rows);
     Ok(Outcome::Done)

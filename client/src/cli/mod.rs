@@ -4,6 +4,7 @@
 
 mod admin;
 mod cache_ops;
+mod config_rows;
 mod domain;
 mod events;
 mod import;

@@ -95,6 +95,9 @@ pub async fn dispatch(
         Request::Invalidate(target) => domain::invalidate(daemon, ctx, &target),
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
+        Request::ConfigStatus => Ok(Response::ConfigStatus(Box::new(
+            daemon.config_state.status(),
+        ))),
         Request::Subscribe { .. } => Err(ErrorReply::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",

@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 pub use activation::{ActivationError, Inherited};
 pub use notify::Notifier;
 
+use crate::config::Config;
+use crate::reload::{ConfigState, Reloader};
 use crate::socket::{self, BindError, BoundSocket};
 use crate::state::Daemon;
 
@@ -32,6 +34,10 @@ pub struct Service {
     pub inherited: Option<Inherited>,
     /// Where readiness and status go.
     pub notifier: Notifier,
+    /// SIGHUP reloads, when the binary wired them.
+    pub reloader: Option<Reloader>,
+    /// The log filter in force at start, for `status` (else `config.log_level`).
+    pub log_level: Option<String>,
 }
 
 impl Service {
@@ -43,6 +49,19 @@ impl Service {
         }
     }
 
+    /// What `status` shows about the configuration at start.
+    pub fn config_state(&self, config: &Config) -> ConfigState {
+        let file = self
+            .reloader
+            .as_ref()
+            .map_or_else(|| "(none: built in)".to_owned(), Reloader::file);
+        let level = self
+            .log_level
+            .clone()
+            .unwrap_or_else(|| config.log_level.clone());
+        ConfigState::new(config, file, level)
+    }
+
     /// Called once the daemon answers: sends `READY=1`, then keeps the
     /// status line current and serves reloads until shutdown.
     pub fn start(self, daemon: Arc<Daemon>) -> Running {
@@ -51,8 +70,11 @@ impl Service {
         let status = notifier
             .enabled()
             .then(|| tokio::spawn(keep_status(daemon.clone(), notifier)));
+        let reload = self
+            .reloader
+            .map(|r| tokio::spawn(r.run(daemon.clone(), notifier)));
         Running {
-            tasks: status.into_iter().collect(),
+            tasks: status.into_iter().chain(reload).collect(),
         }
     }
 }
@@ -74,7 +96,7 @@ impl Running {
 /// `systemctl status`'s one line: tracks, seq and the last error.
 pub fn status_line(d: &Daemon) -> String {
     let cache = d.kv.totals();
-    match &d.library {
+    let mut line = match &d.library {
         None => format!("serving; no library; {} cache entries", cache.entries),
         Some(lib) => {
             let s = lib.status();
@@ -87,7 +109,11 @@ pub fn status_line(d: &Daemon) -> String {
             }
             l
         }
+    };
+    if let Some(e) = crate::reload::last_error(d) {
+        line.push_str(&format!("; config reload failed: {e}"));
     }
+    line
 }
 
 /// Refreshes the status line after every logged event, and every
