@@ -13,9 +13,23 @@ use std::path::{Path, PathBuf};
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+use trackcache_protocol::SyncReport;
 
-use crate::config::SourceFormat;
-use crate::ingest::Trigger;
+use crate::config::LibrarySource;
+
+/// A reason to re-read.
+#[derive(Debug)]
+pub enum Trigger {
+    /// The file system reported a change (settle first). `complete`: a file
+    /// was renamed onto the path, so it is whole already.
+    Changed {
+        /// The change delivered a complete file.
+        complete: bool,
+    },
+    /// Re-read now; send the report to the waiter if any.
+    Rescan(Option<oneshot::Sender<SyncReport>>),
+}
 
 /// A live (or not yet established) watch.
 pub struct Watcher {
@@ -53,8 +67,8 @@ pub fn concerns(event_path: &Path, target: &Path, recursive_dir: bool) -> bool {
 
 impl Watcher {
     /// Starts watching; failures are logged and retried by `retry_if_needed`.
-    pub fn start(path: &Path, format: &SourceFormat, tx: UnboundedSender<Trigger>) -> Self {
-        let recursive_dir = matches!(format, SourceFormat::Command { .. }) && path.is_dir();
+    pub fn start(path: &Path, format: &LibrarySource, tx: UnboundedSender<Trigger>) -> Self {
+        let recursive_dir = matches!(format, LibrarySource::Command { .. }) && path.is_dir();
         let mut w = Self {
             target: path.to_path_buf(),
             recursive_dir,

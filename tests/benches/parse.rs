@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trackcache_daemon::library::{parse, LibraryFormat};
+use trackcache_daemon::sources::{parse, LibraryFormat};
 use trackcache_tests::generator::{generate, write_apple_xml, write_jsonl, XmlStyle};
 
 fn bench_parse(c: &mut Criterion) {

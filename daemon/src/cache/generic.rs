@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
-use tokio_util::sync::CancellationToken;
 use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
 
 use super::expiry::Schedule;
@@ -16,7 +15,7 @@ use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{KvFields, Store, StoreError};
+use crate::store::{Epoch, KvFields, Store, StoreError, WriteFailure};
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -27,13 +26,17 @@ pub enum CacheError {
     /// The entry cannot fit.
     #[error(transparent)]
     TooLarge(#[from] EntryTooLarge),
-    /// The disk write failed; nothing was changed.
+    /// The disk refused the write; nothing was changed.
     #[error("the entry was not stored: {0}")]
     Store(#[from] StoreError),
+    /// The journal write that would have made it durable failed; the
+    /// write was undone (its keys forgotten).
+    #[error("the write was not stored: {0}")]
+    NotDurable(#[from] WriteFailure),
 }
 
-/// The cache.
-pub struct GenericCache {
+/// Every namespace, client and internal, with their persistence.
+pub struct Caches {
     /// Replaced by a config reload (`set_policies`, in `reconfigure.rs`).
     pub(super) policies: RwLock<CachePolicies>,
     pub(super) internal: HashMap<String, RwLock<NamespacePolicy>>,
@@ -41,12 +44,16 @@ pub struct GenericCache {
     /// foldhash: a namespace is looked up on every request; SipHash's DoS
     /// resistance buys nothing for a few names from same-user clients.
     pub(super) namespaces: Mutex<HashMap<String, Namespace, foldhash::fast::RandomState>>,
-    schedule: Schedule,
+    pub(super) schedule: Schedule,
     /// A compaction is under way (they do not overlap).
     pub(super) compacting: std::sync::atomic::AtomicBool,
+    /// Durable writes hold it shared; a library-driven invalidation holds
+    /// it alone while it drops entries and journals its watermark, so no
+    /// client write is journaled between them (see `Caches::invalidation`).
+    gate: parking_lot::RwLock<()>,
 }
 
-impl GenericCache {
+impl Caches {
     /// Builds the cache and restores every persistent namespace from the store.
     pub fn restore(
         policies: CachePolicies,
@@ -65,6 +72,7 @@ impl GenericCache {
             namespaces: Mutex::new(HashMap::default()),
             schedule: Schedule::default(),
             compacting: std::sync::atomic::AtomicBool::new(false),
+            gate: parking_lot::RwLock::new(()),
         };
         cache.load()?;
         // Start from a clean snapshot: what the journal replayed goes into
@@ -112,28 +120,59 @@ impl GenericCache {
         f(n)
     }
 
+    /// Runs `f` on a namespace for a durable write: `with_ns`, holding the
+    /// write gate shared (taken first: the lock order is gate, then
+    /// namespaces), so a library-driven invalidation does not interleave.
+    pub fn writing_ns<T>(
+        &self,
+        ns: &str,
+        f: impl FnOnce(&mut Namespace) -> Result<T, CacheError>,
+    ) -> Result<T, CacheError> {
+        let _gate = self.gate.read();
+        self.with_ns(ns, f)
+    }
+
+    /// A library-driven invalidation: `drop_stale` drops what the library
+    /// change made stale, then the watermark `seq` is journaled, with no
+    /// client write journaled in between. So after a crash, either the
+    /// watermark is on disk with every drop before it, or the events after
+    /// the last watermark on disk are planned again, and no client write
+    /// made after the drops is dropped by that second plan. Returns the
+    /// epoch to sync before announcing the drops.
+    pub fn invalidation<T>(&self, seq: u64, drop_stale: impl FnOnce() -> T) -> (T, Epoch) {
+        let _gate = self.gate.write();
+        let out = drop_stale();
+        (
+            out,
+            self.store
+                .journal_watermark(crate::store::Watermark { seq }),
+        )
+    }
+
     /// Stores `entry` under `key` in `n` (named `ns`): disk first for a
-    /// persistent namespace, so a refused write changes nothing.
+    /// persistent namespace, so a refused write changes nothing. Call it
+    /// inside `writing_ns`.
     pub fn put_in(
         &self,
         n: &mut Namespace,
         ns: &str,
         key: &str,
         entry: Entry,
-    ) -> Result<SetOutcome, CacheError> {
-        self.admit(n, ns, key, fields(&entry))?;
-        self.apply(n, ns, key, entry)
+    ) -> Result<(SetOutcome, Epoch), CacheError> {
+        let epoch = self.admit(n, ns, key, fields(&entry))?;
+        Ok((self.apply(n, ns, key, entry)?, epoch))
     }
 
     /// The checks and the disk write of a put, before anything in memory
-    /// changes: the entry must fit, and a persistent one is journaled.
+    /// changes: the entry must fit, and a persistent one is journaled (the
+    /// epoch to sync before acknowledging it).
     fn admit(
         &self,
         n: &Namespace,
         ns: &str,
         key: &str,
         entry: KvFields<'_>,
-    ) -> Result<(), CacheError> {
+    ) -> Result<Epoch, CacheError> {
         let size = (key.len() + entry.value.len()) as u64;
         if size > n.policy().max_bytes {
             return Err(EntryTooLarge {
@@ -143,9 +182,9 @@ impl GenericCache {
             .into());
         }
         if n.policy().persistent {
-            self.store.put_kv(ns, key, entry)?;
+            return Ok(self.store.put_kv(ns, key, entry)?);
         }
-        Ok(())
+        Ok(Epoch::NONE)
     }
 
     /// The in-memory half of a put that `admit` accepted.
@@ -183,13 +222,16 @@ impl GenericCache {
         gone
     }
 
-    /// Every entry of an internal or client namespace, dropped for invalidation.
-    pub fn invalidate_namespace(&self, ns: &str) -> Result<Vec<Arc<str>>, CacheError> {
+    /// Every entry of an internal or client namespace, dropped for
+    /// invalidation; the epoch to sync for it to be durable.
+    pub fn invalidate_namespace(&self, ns: &str) -> Result<(Vec<Arc<str>>, Epoch), CacheError> {
         self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.clear_kv_namespace(ns)?;
-            }
-            Ok(n.invalidate_all())
+            let epoch = if n.policy().persistent {
+                self.store.clear_kv_namespace(ns)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.invalidate_all(), epoch))
         })
     }
 
@@ -231,17 +273,18 @@ impl GenericCache {
         self.with_ns(ns, |n| Ok(n.get(key, now)))
     }
 
-    /// Stores a client value or negative marker.
-    pub fn set(&self, req: KvSetRef<'_>) -> Result<KvStored, CacheError> {
+    /// Stores a client value or negative marker; the epoch to sync before
+    /// acknowledging it.
+    pub fn set(&self, req: KvSetRef<'_>) -> Result<(KvStored, Epoch), CacheError> {
         validate_namespace(req.namespace)?;
         validate_key(req.key)?;
         let tags = req
             .tags
             .iter()
-            .map(|t| crate::invalidation::tags::normalize_tag(t).map_err(CacheError::BadName))
+            .map(|t| crate::keys::normalize_tag(t).map_err(|e| CacheError::BadName(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
         let now = clock::now_ms();
-        self.with_ns(req.namespace, |n| {
+        self.writing_ns(req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
             let value = if req.negative { &[][..] } else { req.value };
             let stored = KvFields {
@@ -251,7 +294,7 @@ impl GenericCache {
                 expires_at_ms,
                 tags: &tags,
             };
-            self.admit(n, req.namespace, req.key, stored)?;
+            let epoch = self.admit(n, req.namespace, req.key, stored)?;
             // Admitted: nothing fails from here, so the entry being replaced
             // may give up its buffer to the new value.
             let entry = Entry {
@@ -263,36 +306,88 @@ impl GenericCache {
             };
             let persistent = n.policy().persistent;
             let outcome = self.apply(n, req.namespace, req.key, entry)?;
-            Ok(KvStored {
+            let stored = KvStored {
                 expires_in_ms: outcome.expires_at_ms.map(|t| t.saturating_sub(now)),
                 evicted: outcome.evicted.len() as u64,
                 persistent,
-            })
+            };
+            Ok((stored, epoch))
         })
     }
 
     /// Deletes one client key; true when a live entry was removed.
-    pub fn delete(&self, ns: &str, key: &str) -> Result<bool, CacheError> {
+    pub fn delete(&self, ns: &str, key: &str) -> Result<(bool, Epoch), CacheError> {
         validate_namespace(ns)?;
         validate_key(key)?;
         let now = clock::now_ms();
-        self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.delete_kv(ns, key)?;
-            }
-            Ok(n.delete(key, now))
+        self.writing_ns(ns, |n| {
+            let epoch = if n.policy().persistent {
+                self.store.delete_kv(ns, key)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.delete(key, now), epoch))
         })
     }
 
     /// Removes every entry of a client namespace.
-    pub fn clear(&self, ns: &str) -> Result<u64, CacheError> {
+    pub fn clear(&self, ns: &str) -> Result<(u64, Epoch), CacheError> {
         validate_namespace(ns)?;
-        self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.clear_kv_namespace(ns)?;
-            }
-            Ok(n.clear())
+        self.writing_ns(ns, |n| {
+            let epoch = if n.policy().persistent {
+                self.store.clear_kv_namespace(ns)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.clear(), epoch))
         })
+    }
+
+    /// The epoch records appended now join: waiting for it covers every
+    /// record appended before (for operations that journal many deletes).
+    pub fn pending_epoch(&self) -> Epoch {
+        self.store.pending_epoch()
+    }
+
+    /// Waits until the writes of `epoch` would survive `kill -9`. If their
+    /// write failed, the keys it held are forgotten here: a refused write
+    /// must not stay readable, and a miss is always a safe answer.
+    pub async fn sync(&self, epoch: Epoch) -> Result<(), WriteFailure> {
+        if epoch == Epoch::NONE {
+            return Ok(());
+        }
+        self.store.sync(epoch).await.map_err(|e| self.forget(e))
+    }
+
+    /// `sync` on this thread (the library's commit path runs on a blocking thread).
+    pub fn sync_blocking(&self, epoch: Epoch) -> Result<(), WriteFailure> {
+        if epoch == Epoch::NONE {
+            return Ok(());
+        }
+        self.store.sync_blocking(epoch).map_err(|e| self.forget(e))
+    }
+
+    /// Whether the journal write of `epoch` (already completed) succeeded.
+    pub fn epoch_outcome(&self, epoch: Epoch) -> Result<(), WriteFailure> {
+        self.store.epoch_done(epoch).unwrap_or(Ok(()))
+    }
+
+    /// Drops from memory the keys a failed journal write held.
+    pub(super) fn forget(&self, mut failure: WriteFailure) -> WriteFailure {
+        let lost = std::mem::take(&mut failure.lost);
+        if !lost.is_empty() {
+            let mut map = self.namespaces.lock();
+            for (ns, key) in &lost {
+                if let Some(n) = map.get_mut(ns.as_str()) {
+                    n.invalidate(key);
+                }
+            }
+            tracing::warn!(
+                forgotten = lost.len(),
+                "cache entries of a failed journal write forgotten"
+            );
+        }
+        failure
     }
 
     /// Stats of one namespace (internal ones included).
@@ -336,10 +431,12 @@ impl GenericCache {
     }
 
     pub(super) fn forget_on_disk(&self, ns: &str, key: &str) {
-        // Memory already dropped it; a failed disk delete only means the
-        // entry comes back at the next start and is expired or evicted then.
+        // Memory already dropped it. If the disk cannot be told, memory and
+        // disk differ until the store has saved the caches whole again.
         if let Err(e) = self.store.delete_kv(ns, key) {
-            tracing::warn!(namespace = ns, key, error = %e, "could not delete entry on disk");
+            self.store.diverged(&format!(
+                "a cache entry dropped in memory could not be deleted on disk ({e})"
+            ));
         }
     }
 
@@ -359,12 +456,5 @@ impl GenericCache {
             }
         }
         next
-    }
-
-    /// The expiry task; runs until shutdown.
-    pub async fn run_expiry(self: Arc<Self>, shutdown: CancellationToken) {
-        self.schedule
-            .run(shutdown, |now| self.purge_expired(now))
-            .await;
     }
 }

@@ -1,10 +1,14 @@
 //! Conversions between cache entries and their stored records, restoring
-//! the persistent namespaces at start-up, and compacting the journal into
-//! a snapshot.
+//! the persistent namespaces at start-up, compacting the journal into a
+//! snapshot, and the maintenance task that runs compactions when the store
+//! asks for one (a grown journal) or needs one (to heal after a failed write).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::generic::GenericCache;
+use tokio_util::sync::CancellationToken;
+
+use super::generic::Caches;
 use super::namespace::Entry;
 use crate::clock;
 use crate::store::{KvFields, KvSnapshot, PersistedKv, StoreError};
@@ -34,7 +38,7 @@ pub fn from_record(r: PersistedKv) -> Entry {
     }
 }
 
-impl GenericCache {
+impl Caches {
     /// Loads every persisted entry: expired ones and those of namespaces
     /// made memory-only since are deleted; bounds are applied again.
     pub(super) fn load(&self) -> Result<(), StoreError> {
@@ -87,8 +91,19 @@ impl GenericCache {
         let started = std::time::Instant::now();
         let done = (|| {
             let (mut rotation, copied, locked) = {
-                let map = self.namespaces.lock();
-                let rotation = self.store.begin_compaction()?;
+                let mut map = self.namespaces.lock();
+                let rotation = match self.store.begin_compaction() {
+                    Ok(r) => r,
+                    Err(failure) => {
+                        // The cache lock is held: forget the failed write's keys here.
+                        for (ns, key) in &failure.lost {
+                            if let Some(n) = map.get_mut(ns.as_str()) {
+                                n.invalidate(key);
+                            }
+                        }
+                        return Err(StoreError::Io(failure.message));
+                    }
+                };
                 let copied: Vec<(String, Vec<KeyedEntry>)> = map
                     .iter()
                     .filter(|(_, n)| n.policy().persistent)
@@ -107,7 +122,7 @@ impl GenericCache {
                 }
             }
             let entries = snap.len();
-            self.store.write_kv_snapshot_of(snap)?;
+            self.store.write_kv_snapshot_of(snap, &rotation)?;
             self.store.end_compaction(rotation.covered)?;
             tracing::debug!(
                 entries,
@@ -119,5 +134,35 @@ impl GenericCache {
         })();
         self.compacting.store(false, Ordering::Release);
         done
+    }
+
+    /// Expiry, and compactions when the store asks for one or while it is
+    /// degraded (a successful compaction heals it); until shutdown.
+    pub async fn run_maintenance(self: Arc<Self>, shutdown: CancellationToken) {
+        /// How often a degraded store tries to heal.
+        const HEAL_RETRY: Duration = Duration::from_secs(2);
+        let expiry = self
+            .schedule
+            .run(shutdown.clone(), |now| self.purge_expired(now));
+        let compactions = async {
+            loop {
+                let degraded = self.store.degraded().is_some();
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = self.store.compaction_requested() => {}
+                    _ = tokio::time::sleep(HEAL_RETRY), if degraded => {}
+                }
+                let me = self.clone();
+                let done = tokio::task::spawn_blocking(move || me.compact()).await;
+                match done {
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "could not compact the cache journal; retrying")
+                    }
+                    Err(e) => tracing::error!(error = %e, "the compaction crashed"),
+                    Ok(Ok(())) => {}
+                }
+            }
+        };
+        tokio::join!(expiry, compactions);
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::names::internal_name;
-use super::GenericCache;
+use super::Caches;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
 
 /// What `set_policies` did.
@@ -20,7 +20,7 @@ pub struct PolicyChange {
     pub persistence_on_restart: Vec<String>,
 }
 
-impl GenericCache {
+impl Caches {
     /// The policy `ns` has now (an internal name for a content type).
     pub fn current_policy(&self, ns: &str) -> NamespacePolicy {
         self.policy_of(ns)
@@ -88,7 +88,7 @@ mod tests {
     use crate::config::FileConfig;
     use trackcache_protocol::{KvLookup, KvSetRef};
 
-    fn set(kv: &GenericCache, ns: &str, key: &str) {
+    fn set(kv: &Caches, ns: &str, key: &str) {
         kv.set(KvSetRef {
             namespace: ns,
             key,
@@ -109,7 +109,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(dir.path()).unwrap();
         let content = ContentPolicies::default();
-        let kv = GenericCache::restore(CachePolicies::default(), &content, store).unwrap();
+        let kv = Caches::restore(CachePolicies::default(), &content, store).unwrap();
         for k in ["a", "b", "c"] {
             set(&kv, "pages", k);
         }

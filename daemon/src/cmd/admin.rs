@@ -15,7 +15,7 @@ pub fn status(d: &Daemon) -> Response {
         data_dir: d.config.data_dir.display().to_string(),
         connections: d.open_connections(),
         max_connections: u32::try_from(d.config.max_connections).unwrap_or(u32::MAX),
-        cache: d.kv.totals(),
+        cache: d.caches.totals(),
         library: d.library.as_ref().map(|l| l.status()),
     }))
 }

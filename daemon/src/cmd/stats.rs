@@ -34,7 +34,7 @@ fn row(
 
 /// The whole report.
 pub fn report(d: &Daemon) -> StatsReport {
-    let mut report = d.kv.stats();
+    let mut report = d.caches.stats();
     let mut rows = Vec::new();
     let (tracks, (found, missing)) = d
         .library
@@ -53,9 +53,9 @@ pub fn report(d: &Daemon) -> StatsReport {
             continue;
         };
         let ns = internal_name(ct);
-        let s = d.kv.namespace_stats(&ns);
+        let s = d.caches.namespace_stats(&ns);
         // The live policy: a config reload may have changed it.
-        let ttl = d.kv.current_policy(&ns).ttl.map(|t| t.as_secs());
+        let ttl = d.caches.current_policy(&ns).ttl.map(|t| t.as_secs());
         rows.push(row(d, ct, p.strategy.name(), ttl, &s));
     }
     let mut generic = NamespaceStats::default();
@@ -70,7 +70,7 @@ pub fn report(d: &Daemon) -> StatsReport {
         generic.expirations += n.expirations;
         generic.evictions += n.evictions;
     }
-    let ttl = d.kv.default_policy().ttl.map(|t| t.as_secs());
+    let ttl = d.caches.default_policy().ttl.map(|t| t.as_secs());
     rows.push(row(d, types::GENERIC, "time-based", ttl, &generic));
     report.content_types = rows;
     report

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::file::CacheFile;
 use super::{CommandSpec, Config, ContentFile, FileConfig, LibraryFile, NamespaceFile};
-use super::{NamespacePolicy, SourceFormat};
+use super::{LibrarySource, NamespacePolicy};
 
 /// The default config file, every setting commented out at its default.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
@@ -40,7 +40,7 @@ pub fn to_file(config: &Config) -> FileConfig {
             path: Some(l.path.clone()),
             format: Some(l.format.name().to_owned()),
             command: match &l.format {
-                SourceFormat::Command { argv } => Some(CommandSpec::Argv(argv.clone())),
+                LibrarySource::Command { argv, .. } => Some(CommandSpec::Argv(argv.clone())),
                 _ => None,
             },
             settle_ms: ms(l.settle),

@@ -18,12 +18,13 @@ use tokio::net::UnixStream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedCodecError};
 use trackcache_protocol::{
-    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, ServerMessage,
-    Welcome, PROTOCOL_VERSION,
+    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, Response,
+    ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 
 use crate::cmd;
 use crate::state::Daemon;
+use crate::store::Epoch;
 
 mod subscription;
 
@@ -64,8 +65,18 @@ pub struct Connection<'s> {
     pub(crate) max_frame_len: u32,
     pub(crate) sub: Option<Subscription>,
     conn_id: u64,
-    /// A request in the current batch wrote persistent data.
-    needs_sync: bool,
+    /// Replies of this batch to requests that wrote persistent data: sent
+    /// only once their journal epoch is written, and turned into errors if
+    /// that write failed.
+    acks: Vec<Ack>,
+}
+
+/// A queued reply that waits for a journal write.
+struct Ack {
+    id: u64,
+    epoch: Epoch,
+    /// Its bytes in `out`.
+    range: std::ops::Range<usize>,
 }
 
 impl<'s> Connection<'s> {
@@ -90,7 +101,7 @@ impl<'s> Connection<'s> {
             max_frame_len,
             sub: None,
             conn_id,
-            needs_sync: false,
+            acks: Vec::new(),
         }
     }
 
@@ -154,16 +165,8 @@ impl<'s> Connection<'s> {
         if flow == Flow::Close {
             return Flow::Close;
         }
-        if std::mem::take(&mut self.needs_sync) {
-            // Acknowledge persistent writes only once they would survive
-            // kill -9; concurrent connections share the flush (group commit).
-            if let Err(e) = self.daemon.store.sync().await {
-                let msg =
-                    format!("writes of this batch are applied but could not be made durable: {e}");
-                self.fatal(ErrorReply::new(ErrorCode::STORAGE_FULL, msg))
-                    .await;
-                return Flow::Close;
-            }
+        if !self.acks.is_empty() {
+            self.await_durability().await;
         }
         if let Err(e) = self.flush().await {
             tracing::debug!(error = %e, "client went away while we wrote");
@@ -194,11 +197,10 @@ impl<'s> Connection<'s> {
         if let Some((id, request)) = codec::decode_hot(&frame) {
             let mut ctx = cmd::Ctx {
                 conn_id: self.conn_id,
-                needs_sync: false,
+                durable: Epoch::NONE,
             };
             let result = cmd::dispatch_hot(&self.daemon, &mut ctx, request);
-            self.needs_sync |= ctx.needs_sync;
-            self.queue_reply(id, result);
+            self.queue_acked(id, result, ctx.durable);
             return Flow::Continue;
         }
         match codec::decode_client(&frame) {
@@ -209,11 +211,10 @@ impl<'s> Connection<'s> {
             Ok(ClientMessage::Request { id, request }) => {
                 let mut ctx = cmd::Ctx {
                     conn_id: self.conn_id,
-                    needs_sync: false,
+                    durable: Epoch::NONE,
                 };
                 let result = cmd::dispatch(&self.daemon, &mut ctx, request).await;
-                self.needs_sync |= ctx.needs_sync;
-                self.queue_reply(id, result);
+                self.queue_acked(id, result, ctx.durable);
                 Flow::Continue
             }
             Ok(ClientMessage::Hello(_)) => {
@@ -250,6 +251,46 @@ impl<'s> Connection<'s> {
             tracing::debug!(error = %e, "connection read failed or ended mid-frame");
         }
         Flow::Close
+    }
+
+    /// Queues a reply; one to a durable write is remembered until its
+    /// epoch is written (`await_durability`).
+    fn queue_acked(&mut self, id: u64, result: Result<Response, ErrorReply>, epoch: Epoch) {
+        let start = self.out.len();
+        self.queue_reply(id, result);
+        if epoch != Epoch::NONE {
+            self.acks.push(Ack {
+                id,
+                epoch,
+                range: start..self.out.len(),
+            });
+        }
+    }
+
+    /// Waits until the batch's durable writes would survive `kill -9`
+    /// (concurrent connections share the write: group commit). A reply
+    /// whose write failed is replaced by an error: that write was not
+    /// stored, and the caches forgot it, so nothing it did stays readable.
+    async fn await_durability(&mut self) {
+        let acks = std::mem::take(&mut self.acks);
+        let last = acks.iter().map(|a| a.epoch).max().unwrap_or(Epoch::NONE);
+        if self.daemon.caches.sync(last).await.is_ok() {
+            return;
+        }
+        let old = std::mem::take(&mut self.out);
+        let mut at = 0;
+        for ack in acks {
+            self.out.extend_from_slice(&old[at..ack.range.start]);
+            at = ack.range.end;
+            match self.daemon.caches.epoch_outcome(ack.epoch) {
+                Err(e) => {
+                    let msg = format!("{e}; nothing of this write was kept, retry it later");
+                    self.queue_reply(ack.id, Err(ErrorReply::new(ErrorCode::STORAGE_FULL, msg)));
+                }
+                Ok(()) => self.out.extend_from_slice(&old[ack.range]),
+            }
+        }
+        self.out.extend_from_slice(&old[at..]);
     }
 
     pub(crate) fn queue_reply(

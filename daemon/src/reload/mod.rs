@@ -113,14 +113,14 @@ impl Reloader {
             }
         }
         if plan.policies {
-            let change = daemon.kv.set_policies(new.cache.clone(), &new.content);
+            let change = daemon.caches.set_policies(new.cache.clone(), &new.content);
             tracing::info!(
                 changed = ?change.changed,
                 evicted = change.evicted,
                 "cache policies changed"
             );
         }
-        let persistence = daemon.kv.persistence_pending();
+        let persistence = daemon.caches.persistence_pending();
         // Against the configuration the daemon started with: a setting stays
         // pending until a restart, however many reloads come in between.
         let mut pending = plan::plan(&daemon.config, &new).restart;

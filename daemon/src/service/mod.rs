@@ -95,7 +95,7 @@ impl Running {
 
 /// `systemctl status`'s one line: tracks, seq and the last error.
 pub fn status_line(d: &Daemon) -> String {
-    let cache = d.kv.totals();
+    let cache = d.caches.totals();
     let mut line = match &d.library {
         None => format!("serving; no library; {} cache entries", cache.entries),
         Some(lib) => {

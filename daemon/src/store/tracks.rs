@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use trackcache_protocol::Track;
 
 use super::buckets::{self, records};
-use super::library::{decode_track, EncodedTrack};
+use super::snapshot::{decode_track, EncodedTrack};
 use super::{map_err, Store, StoreError};
 
 /// Number of buckets.

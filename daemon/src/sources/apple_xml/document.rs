@@ -17,7 +17,7 @@ use super::skip::{self, Open};
 use super::token::{Tag, Tok};
 use super::track::open_tracks;
 use super::values::{date_value, int_value, set, string_value};
-use crate::library::{LibraryError, LibraryMeta};
+use crate::sources::{LibraryError, LibraryMeta};
 
 /// Where reading the document stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

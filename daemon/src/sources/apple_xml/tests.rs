@@ -5,7 +5,7 @@
 use trackcache_protocol::{MediaFlags, Track};
 
 use super::Tuning;
-use crate::library::{parse, LibraryError, LibraryFormat, ParsedLibrary};
+use crate::sources::{parse, LibraryError, LibraryFormat, ParsedLibrary};
 
 pub(super) const PROLOG: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <!DOCTYPE plist PUBLIC \"-//Apple Computer//DTD PLIST 1.0//EN\" \

@@ -8,8 +8,8 @@ use std::io::{self, Read};
 use trackcache_protocol::Track;
 
 use super::tests::{entry, kv, library, parse_xml, playlists, stream, PROLOG, WHOLE};
-use crate::library::lines::Lines;
-use crate::library::{parse_stream, LibraryErrorKind, LibraryFormat};
+use crate::sources::lines::Lines;
+use crate::sources::{parse_stream, LibraryErrorKind, LibraryFormat};
 
 /// A document with every quirk the parser accepts, so that with small
 /// chunks a boundary falls inside every kind of token: the BOM, comments,

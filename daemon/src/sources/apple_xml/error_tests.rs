@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::tests::{entry, kv, library, parse_xml, playlists, stream, PROLOG};
-use crate::library::{LibraryError, LibraryErrorKind};
+use crate::sources::{LibraryError, LibraryErrorKind};
 
 /// Chunk sizes and thread counts that put piece boundaries all over a
 /// small document (see `stream_tests` for every chunk size).
@@ -57,7 +57,7 @@ fn every_truncation_is_an_error_never_fewer_tracks() {
     assert_eq!(parse_xml(&doc).unwrap().tracks.len(), 2);
     let bytes = doc.as_bytes();
     for cut in 0..bytes.len() {
-        match crate::library::parse(crate::library::LibraryFormat::AppleXml, &bytes[..cut]) {
+        match crate::sources::parse(crate::sources::LibraryFormat::AppleXml, &bytes[..cut]) {
             Ok(lib) => panic!("cut at {cut} parsed to {} tracks", lib.tracks.len()),
             Err(e) => {
                 assert!(e.is_truncated(), "cut at {cut}: {e}");
@@ -71,8 +71,8 @@ fn every_truncation_is_an_error_never_fewer_tracks() {
 fn every_crlf_truncation_is_an_error() {
     let doc = small_library().replace('\n', "\r\n");
     for cut in 0..doc.len() {
-        let err = crate::library::parse(
-            crate::library::LibraryFormat::AppleXml,
+        let err = crate::sources::parse(
+            crate::sources::LibraryFormat::AppleXml,
             &doc.as_bytes()[..cut],
         )
         .expect_err("truncated");
@@ -223,7 +223,7 @@ fn invalid_utf8_in_the_middle_is_malformed() {
         .position(|w| w == "\u{e9}".as_bytes())
         .unwrap();
     bytes[at] = 0xFF;
-    let err = crate::library::parse(crate::library::LibraryFormat::AppleXml, &bytes).unwrap_err();
+    let err = crate::sources::parse(crate::sources::LibraryFormat::AppleXml, &bytes).unwrap_err();
     assert_eq!(err.kind(), LibraryErrorKind::Malformed, "{err}");
     same_when_streamed(&bytes, &err);
 }

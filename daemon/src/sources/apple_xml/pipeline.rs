@@ -33,8 +33,8 @@ use super::feed::Feed;
 use super::lexer::Origin;
 use super::piece::{read_ahead, read_piece, Parsed, PieceEnd};
 use super::worker::Worker;
-use crate::library::lines::Lines;
-use crate::library::LibraryError;
+use crate::sources::lines::Lines;
+use crate::sources::LibraryError;
 
 /// Pieces queued at most, the front one included, with two threads.
 const DEPTH: usize = 4;

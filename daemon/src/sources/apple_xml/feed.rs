@@ -12,8 +12,8 @@ use std::io::{self, Read};
 use memchr::memmem;
 
 use super::lexer::Origin;
-use crate::library::lines::Lines;
-use crate::library::{LibraryError, LibraryFormat, Position};
+use crate::sources::lines::Lines;
+use crate::sources::{LibraryError, LibraryFormat, Position};
 
 /// How many emptied piece buffers are kept for reuse.
 const SPARE_BUFFERS: usize = 4;

@@ -1,10 +1,11 @@
 //! The `library` tree: the snapshot's tracks (in buckets, see `tracks`),
-//! the event log, the snapshot's meta record and the index checkpoint,
-//! under key prefixes of one tree so that one sync (tracks + events + meta)
-//! is a single atomic sled batch.
+//! the event log and the snapshot's meta record, under key prefixes of one
+//! tree so that one sync (tracks + events + meta) is a single atomic sled
+//! batch; and the index checkpoint, a file of its own.
 //!
 //! Keys: `b` + bucket (u32 BE); `e` + seq (u64 BE, so keys sort by seq);
-//! `msnapshot`, `mlog`, `mindex`. Values: a layout byte (1) then postcard.
+//! `msnapshot`, `mlog` (and `mindex`, the checkpoint of earlier versions).
+//! Values: a layout byte (1) then postcard.
 //! Schema 1 kept one `t` + id key per track; opening such a data dir drops
 //! them and the meta, so the library is imported again (the store is
 //! rebuildable from the library).
@@ -18,7 +19,8 @@ pub(super) const TREE: &str = "library";
 const LAYOUT_V1: u8 = 1;
 const META_KEY: &[u8] = b"msnapshot";
 const LOG_KEY: &[u8] = b"mlog";
-const INDEX_KEY: &[u8] = b"mindex";
+const LEGACY_INDEX_KEY: &[u8] = b"mindex";
+const INDEX_FILE: &str = "index.checkpoint";
 
 /// A track encoded for the store (layout byte + postcard).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,8 +122,24 @@ impl Store {
         }
     }
 
-    /// The event log's position (all zero for a new data dir).
+    /// The event log's position. It never starts before the invalidation
+    /// watermark: a log lost with a damaged database is continued after
+    /// the last seq the caches know of, so an old seq never names a new event.
     pub fn log_meta(&self) -> Result<LogMeta, StoreError> {
+        let stored = self.stored_log_meta()?;
+        let floor = self.watermark().seq;
+        Ok(if stored.seq < floor {
+            LogMeta {
+                seq: floor,
+                oldest_seq: floor + 1,
+            }
+        } else {
+            stored
+        })
+    }
+
+    /// The log position sled holds (seq 0 for a new data dir).
+    pub(super) fn stored_log_meta(&self) -> Result<LogMeta, StoreError> {
         let raw = self
             .library
             .get(LOG_KEY)
@@ -169,27 +187,56 @@ impl Store {
             .map_err(|e| map_err(&self.path, e))
     }
 
-    /// The index checkpoint, if one was taken at `generation`.
+    /// The index checkpoint, if one was taken at `generation`. It is a
+    /// file of its own (`index.checkpoint`: generation u64 LE, crc32 of the
+    /// rest u32 LE, the dump), not a sled value: sled kept every replaced
+    /// copy's blob file. A damaged or stale one is ignored (the index is
+    /// rebuilt from the tracks).
     pub fn index_checkpoint(&self, generation: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let raw = self
-            .library
-            .get(INDEX_KEY)
-            .map_err(|e| map_err(&self.path, e))?;
-        Ok(raw.and_then(|b| {
-            let stamp = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
-            (stamp == generation).then(|| b[8..].to_vec())
-        }))
+        let bytes = match std::fs::read(self.data_dir.join(INDEX_FILE)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(StoreError::Io(format!(
+                    "cannot read the index checkpoint: {e}"
+                )))
+            }
+        };
+        let Some((head, dump)) = bytes.split_at_checked(12) else {
+            return Ok(None);
+        };
+        let stamp = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
+        let crc = u32::from_le_bytes(head[8..].try_into().unwrap_or_default());
+        Ok((stamp == generation && crc32fast::hash(dump) == crc).then(|| dump.to_vec()))
     }
 
-    /// Stores an index checkpoint taken at `generation` (and flushes).
+    /// Stores an index checkpoint taken at `generation` (written whole,
+    /// then renamed into place).
     pub fn save_index_checkpoint(&self, generation: u64, bytes: &[u8]) -> Result<(), StoreError> {
-        let mut v = Vec::with_capacity(8 + bytes.len());
-        v.extend_from_slice(&generation.to_le_bytes());
-        v.extend_from_slice(bytes);
-        self.library
-            .insert(INDEX_KEY, v)
-            .map_err(|e| map_err(&self.path, e))?;
-        self.flush_sled()
+        use std::io::Write;
+        let path = self.data_dir.join(INDEX_FILE);
+        let tmp = self.data_dir.join(format!("{INDEX_FILE}.tmp"));
+        let written = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&generation.to_le_bytes())?;
+            f.write_all(&crc32fast::hash(bytes).to_le_bytes())?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(StoreError::Io(format!(
+                "cannot save the index checkpoint: {e}"
+            )));
+        }
+        // Data dirs of earlier versions kept it in sled.
+        if self.library.contains_key(LEGACY_INDEX_KEY).unwrap_or(false) {
+            self.library
+                .remove(LEGACY_INDEX_KEY)
+                .map_err(|e| map_err(&self.path, e))?;
+        }
+        Ok(())
     }
 
     /// Up to `limit` logged events with seq > `after`, in order.

@@ -3,7 +3,7 @@
 
 use trackcache_protocol::{MediaFlags, Track};
 
-use crate::library::{parse, LibraryError, LibraryErrorKind, LibraryFormat, ParsedLibrary};
+use crate::sources::{parse, LibraryError, LibraryErrorKind, LibraryFormat, ParsedLibrary};
 
 fn parse_jsonl(text: &str) -> Result<ParsedLibrary, LibraryError> {
     parse(LibraryFormat::Jsonl, text.as_bytes())
@@ -147,7 +147,7 @@ impl std::io::Read for Trickle<'_> {
 fn stream(text: &str) -> Result<Vec<Track>, LibraryError> {
     let mut got = Vec::new();
     let mut reader = Trickle(text.as_bytes(), 0);
-    crate::library::parse_stream(LibraryFormat::Jsonl, &mut reader, &mut |t| got.push(t))?;
+    crate::sources::parse_stream(LibraryFormat::Jsonl, &mut reader, &mut |t| got.push(t))?;
     Ok(got)
 }
 
@@ -193,7 +193,7 @@ fn a_failing_reader_is_a_read_error() {
         }
     }
     let err =
-        crate::library::parse_stream(LibraryFormat::Jsonl, &mut Failing(3), &mut drop).unwrap_err();
+        crate::sources::parse_stream(LibraryFormat::Jsonl, &mut Failing(3), &mut drop).unwrap_err();
     assert_eq!(err.kind(), LibraryErrorKind::Read, "{err}");
     assert_eq!((err.position().line, err.position().offset), (4, 3));
 }

@@ -1,5 +1,6 @@
-//! Album pairs and dependency tags: the normalized names that link cache
-//! entries to library changes.
+//! Album pairs, dependency tags and API scopes: the normalized names that
+//! link cache entries to library changes. A leaf: the caches and the
+//! invalidation rules both build on it, and it depends on neither.
 //!
 //! A pair is (artist, album), both normalized (`crate::normalize`). A track
 //! belongs to the pair of its artist and, when it has one, of its album
@@ -14,6 +15,15 @@ use crate::normalize::normalize;
 /// Separator inside cache keys built from names (a control character that
 /// normalized names do not contain in practice).
 pub const SEP: char = '\u{1f}';
+
+/// Which API entries of a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiScope {
+    /// Every outcome.
+    All,
+    /// Only not-found and failed (those worth retrying).
+    Retryable,
+}
 
 /// A normalized (artist, album) pair.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +57,46 @@ impl AlbumPair {
     }
 }
 
+/// What a single-flight lease is about. One type, so the key a `Lookup`
+/// takes and the key a set completes are built the same way.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LeaseKey {
+    /// An album's year.
+    AlbumYear(AlbumPair),
+    /// One source's answer about an album (source normalized).
+    Api {
+        /// The album.
+        pair: AlbumPair,
+        /// The source, normalized.
+        source: String,
+    },
+    /// A generic-cache key.
+    Kv {
+        /// The namespace.
+        namespace: String,
+        /// The key.
+        key: String,
+    },
+}
+
+impl LeaseKey {
+    /// The lease on a source's answer about an album.
+    pub fn api(pair: AlbumPair, source: &str) -> Self {
+        Self::Api {
+            pair,
+            source: normalize(source),
+        }
+    }
+
+    /// The lease on a generic-cache key.
+    pub fn kv(namespace: &str, key: &str) -> Self {
+        Self::Kv {
+            namespace: namespace.to_owned(),
+            key: key.to_owned(),
+        }
+    }
+}
+
 /// The pairs a track belongs to (its artist's, and its album artist's).
 pub fn pairs_of(t: &Track) -> Vec<AlbumPair> {
     let Some(album) = t.album.as_deref() else {
@@ -61,9 +111,14 @@ pub fn pairs_of(t: &Track) -> Vec<AlbumPair> {
     out
 }
 
+/// A tag that is none of the forms that exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid tag {0:?}: use artist:NAME, album:ARTIST|ALBUM or track:ID")]
+pub struct BadTag(pub String);
+
 /// Normalizes a client's tag; the error says which forms exist.
-pub fn normalize_tag(tag: &str) -> Result<String, String> {
-    let bad = || format!("invalid tag {tag:?}: use artist:NAME, album:ARTIST|ALBUM or track:ID");
+pub fn normalize_tag(tag: &str) -> Result<String, BadTag> {
+    let bad = || BadTag(tag.to_owned());
     let (kind, rest) = tag.split_once(':').ok_or_else(bad)?;
     match kind.trim() {
         "artist" => {

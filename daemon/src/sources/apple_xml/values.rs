@@ -9,7 +9,7 @@
 
 use super::lexer::{Lexer, Value};
 use super::token::Tag;
-use crate::library::LibraryError;
+use crate::sources::LibraryError;
 
 /// Keeps the last well-typed value of a key.
 pub(super) fn set<T>(field: &mut Option<T>, value: Option<T>) {
@@ -72,7 +72,7 @@ pub(super) fn date_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<i64>, L
         };
         text
     };
-    match crate::library::plist_date::parse_plist_date(&text) {
+    match crate::sources::plist_date::parse_plist_date(&text) {
         Some(seconds) => Ok(Some(seconds)),
         None => Err(lx.malformed_here(format!(
             "the <date> of \"{key}\" is {text:?}, not a date like 2020-09-09T10:11:28Z"

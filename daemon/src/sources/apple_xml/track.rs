@@ -12,7 +12,7 @@ use trackcache_protocol::Track;
 use super::lexer::{Lexer, Place};
 use super::token::{Tag, Tok};
 use super::values::{bool_value, date_value, int_value, string_value};
-use crate::library::LibraryError;
+use crate::sources::LibraryError;
 
 /// Reads the start of the `Tracks` value: true when it is a `<dict>` with
 /// entries to read, false for an empty `<dict/>`.

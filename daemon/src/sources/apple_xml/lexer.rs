@@ -17,8 +17,8 @@ use std::borrow::Cow;
 
 use super::scan::{ScanError, Scanner};
 use super::token::{Tag, Tok};
-use crate::library::lines::Lines;
-use crate::library::{LibraryError, LibraryFormat, Position};
+use crate::sources::lines::Lines;
+use crate::sources::{LibraryError, LibraryFormat, Position};
 
 /// A value that was read. Scalar text is kept unparsed so that the caller
 /// pays for number and date parsing only for the keys it wants.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use super::lexer::{Begun, Lexer};
 use super::token::{Tag, Tok};
-use crate::library::LibraryError;
+use crate::sources::LibraryError;
 
 /// One open container of a value being skipped.
 #[derive(Debug)]

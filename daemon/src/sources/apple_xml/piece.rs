@@ -10,8 +10,8 @@ use trackcache_protocol::Track;
 
 use super::lexer::{Lexer, Origin};
 use super::track::{read_entries, Entries};
-use crate::library::lines::Lines;
-use crate::library::LibraryError;
+use crate::sources::lines::Lines;
+use crate::sources::LibraryError;
 
 /// How reading a piece ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
