@@ -106,3 +106,39 @@ fn without_a_service_manager_nothing_is_inherited_and_the_socket_is_removed() {
         "a socket the daemon created is removed"
     );
 }
+
+#[test]
+fn a_client_started_before_the_daemon_connects_once_it_is_up() {
+    let env = Env::new("");
+    assert!(!env.socket.exists());
+    let mut client = Command::new(trackcache_tests::harness::bin_path("trackcache"))
+        .arg("--socket")
+        .arg(&env.socket)
+        .args(["--timeout", "30s", "ping"])
+        .env_remove("TRACKCACHE_SOCKET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It is waiting: no daemon yet, and it has not given up.
+    assert!(client.try_wait().unwrap().is_none());
+    let daemon = env.start();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = client.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the waiting client did not connect within {DEADLINE:?} of the daemon's start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let out = client.wait_with_output().unwrap();
+    assert!(status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pong"),
+        "{out:?}"
+    );
+    drop(daemon);
+}

@@ -25,13 +25,16 @@ use output::Printer;
 #[derive(Parser, Debug)]
 #[command(name = "trackcache", version, about, long_about = None)]
 pub struct Args {
-    /// Daemon socket. Default: $TRACKCACHE_SOCKET, else the daemon's default path.
+    /// Daemon socket. Default: $TRACKCACHE_SOCKET, else `socket =` in the
+    /// config file ($TRACKCACHE_CONFIG or ~/.config/trackcache/config.toml),
+    /// else the daemon's default path.
     #[arg(long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Print one JSON object per result instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Seconds (or a duration: 500ms, 1m) to wait for the daemon before giving up.
+    /// Seconds (or a duration: 500ms, 1m) to wait for the daemon before giving
+    /// up: for it to come up (the connect is retried) and for each answer.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
     pub timeout: f64,
     /// What to do.
@@ -156,13 +159,16 @@ impl Args {
 
     /// A function that connects as these arguments say (for helper threads).
     pub fn connect_fn(&self) -> impl Fn() -> Result<Client, ClientError> + Send + 'static {
-        let socket = self.socket.clone().unwrap_or_else(crate::default_socket);
+        let socket = self.socket.clone().unwrap_or_else(|| {
+            crate::config_file::socket(|problem| eprintln!("trackcache: warning: {problem}"))
+        });
         let timeout = self.timeout;
         move || {
             let mut opts = ConnectOptions::new(socket.clone());
             opts.client_name = "trackcache-cli".into();
             opts.timeout = Some(seconds(timeout, "--timeout")?).filter(|d| !d.is_zero());
-            Client::connect_with(opts)
+            // A daemon starting with the session (or restarting) is waited for.
+            crate::connect_waiting(opts)
         }
     }
 }
