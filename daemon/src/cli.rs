@@ -66,6 +66,33 @@ pub enum Command {
         /// The file to check.
         file: PathBuf,
     },
+    /// Write the man pages and completion scripts into DIR (for packaging).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output directory (man/ and completions/ are created in it).
+        dir: PathBuf,
+    },
+}
+
+/// Writes `man/trackcached.1` (and a page per visible subcommand) and
+/// `completions/` (bash, zsh, fish) under `dir`, from these definitions.
+pub fn generate_docs(dir: &std::path::Path) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let man = dir.join("man");
+    let scripts = dir.join("completions");
+    std::fs::create_dir_all(&man)?;
+    std::fs::create_dir_all(&scripts)?;
+    clap_mangen::generate_to(Args::command(), &man)?;
+    for (shell, name) in [
+        (Shell::Bash, "trackcached.bash"),
+        (Shell::Zsh, "_trackcached"),
+        (Shell::Fish, "trackcached.fish"),
+    ] {
+        let mut f = std::fs::File::create(scripts.join(name))?;
+        clap_complete::generate(shell, &mut Args::command(), "trackcached", &mut f);
+    }
+    Ok(())
 }
 
 impl Args {

@@ -90,8 +90,18 @@ fn check_config(file: &Path) -> ExitCode {
 fn main() -> ExitCode {
     trackcache_daemon::memory::set_release_hook(release_memory);
     let args = Args::parse();
-    if let Some(Command::CheckConfig { file }) = &args.command {
-        return check_config(file);
+    match &args.command {
+        Some(Command::CheckConfig { file }) => return check_config(file),
+        Some(Command::GenerateDocs { dir }) => {
+            return match trackcache_daemon::cli::generate_docs(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("trackcached: cannot write docs to {}: {e}", dir.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        None => {}
     }
     if args.print_default_config {
         print!("{}", config::DEFAULT_CONFIG);

@@ -175,3 +175,22 @@ fn the_printed_config_is_a_valid_config_file() {
     let out = daemon().arg("check-config").arg(&printed).output().unwrap();
     assert!(out.status.success(), "{text}\n{out:?}");
 }
+
+#[test]
+fn man_page_and_completions_are_generated_and_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = daemon()
+        .arg("generate-docs")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let page = std::fs::read_to_string(dir.path().join("man/trackcached.1")).unwrap();
+    assert!(page.contains(".TH trackcached 1"), "{page}");
+    assert!(page.contains("print\\-default\\-config"), "{page}");
+    assert!(dir.path().join("man/trackcached-check-config.1").exists());
+    for f in ["trackcached.bash", "_trackcached", "trackcached.fish"] {
+        let text = std::fs::read_to_string(dir.path().join("completions").join(f)).unwrap();
+        assert!(text.contains("check-config"), "{f}: {text}");
+    }
+}

@@ -7,11 +7,13 @@ mod cache_ops;
 mod config_rows;
 mod domain;
 mod events;
+mod generate;
 mod import;
 mod kv;
 mod library;
 pub mod output;
 mod progress;
+pub mod service;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -113,6 +115,21 @@ pub enum Command {
     /// Import another tool's caches (album years, API answers).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Run trackcached as your user service (systemd on Linux, launchd on macOS).
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages and completion scripts into DIR (for packaging).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output directory (man/ and completions/ are created in it).
+        dir: PathBuf,
+    },
 }
 
 /// How a successful command ended.
@@ -180,6 +197,23 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         // An import reads its files before it needs the daemon, and with
         // --dry-run never needs it: it connects itself, if at all.
         Command::Import(cmd) => return import::run(&p, cmd, || args.connect()),
+        // These manage or describe the daemon; they connect themselves, if at all.
+        Command::Service(cmd) => return service::run(cmd, args),
+        Command::Completions { shell } => {
+            generate::completions(*shell, &mut std::io::stdout());
+            return Ok(Outcome::Done);
+        }
+        Command::GenerateDocs { dir } => {
+            return generate::docs(dir)
+                .map(|()| Outcome::Done)
+                .map_err(|source| {
+                    service::ServiceError::Io {
+                        what: format!("write man pages and completions to {}", dir.display()),
+                        source,
+                    }
+                    .into()
+                })
+        }
         _ => args.connect()?,
     };
     match &args.command {
@@ -202,7 +236,10 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         } => cache_ops::lookup(&mut client, &p, target, *lease, *wait),
         Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
         Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
-        Command::Import(_) => unreachable!("import returned before connecting"),
+        Command::Import(_)
+        | Command::Service(_)
+        | Command::Completions { .. }
+        | Command::GenerateDocs { .. } => unreachable!("returned before connecting"),
     }
 }
 
