@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Defaults, LibraryOverrides, Overrides};
+use crate::logging::LogFormat;
 use crate::reload::ConfigSource;
 
 /// The trackcache daemon: a persistent, correct cache for music-library tools.
@@ -46,6 +47,10 @@ pub struct Args {
     /// Beats RUST_LOG, which beats the config file.
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Log output: auto (journald when stderr is the journal, else text),
+    /// text, json (one object per line) or journald.
+    #[arg(long, value_enum, env = "TRACKCACHE_LOG_FORMAT", default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
     /// Print the configuration in force (defaults, file, environment and
     /// flags resolved) as TOML and exit.
     #[arg(long)]

@@ -1,10 +1,77 @@
-//! Where logs go and which ones pass: the filter is layered
-//! `--log-level` > `RUST_LOG` > the config file's `log_level`, and can be
-//! replaced while the daemon runs (a config reload) through `LogControl`.
+//! Where logs go and which ones pass. Output: journald's native protocol
+//! (priorities kept, so `journalctl -p err` filters, and no timestamp of our
+//! own) when stderr is the journal, JSON lines with `--log-format json`,
+//! text otherwise. The filter is layered `--log-level` > `RUST_LOG` > the
+//! config file's `log_level`, and can be replaced while the daemon runs (a
+//! config reload) through `LogControl`.
 
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Layered, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{reload, EnvFilter, Registry};
+use tracing_subscriber::{reload, EnvFilter, Layer, Registry};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// journald when stderr is the journal (`JOURNAL_STREAM`), else text.
+    #[default]
+    Auto,
+    /// Human-readable lines on stderr.
+    Text,
+    /// One JSON object per line on stderr (for log shippers).
+    Json,
+    /// journald's native protocol (falls back to text without a journal).
+    Journald,
+}
+
+/// Whether `journal_stream` (`$JOURNAL_STREAM`, "DEVICE:INODE") names the
+/// file stderr is (`dev`, `ino`): systemd sets it when it connects stderr
+/// to the journal, and a child whose stderr was redirected must not believe it.
+pub fn is_journal(journal_stream: Option<&str>, dev: u64, ino: u64) -> bool {
+    let Some((d, i)) = journal_stream.and_then(|s| s.split_once(':')) else {
+        return false;
+    };
+    d.parse::<u64>() == Ok(dev) && i.parse::<u64>() == Ok(ino)
+}
+
+fn stderr_is_journal() -> bool {
+    let Ok(stat) = rustix::fs::fstat(std::io::stderr()) else {
+        return false;
+    };
+    let var = std::env::var("JOURNAL_STREAM").ok();
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    is_journal(var.as_deref(), stat.st_dev as u64, stat.st_ino as u64)
+}
+
+type Filtered = Layered<reload::Layer<EnvFilter, Registry>, Registry>;
+type Output = Box<dyn Layer<Filtered> + Send + Sync>;
+
+/// The output layer for `format`, and the problem to report once logging works.
+fn output(format: LogFormat) -> (Output, Option<String>) {
+    use std::io::IsTerminal;
+    let journald = match format {
+        LogFormat::Journald => true,
+        LogFormat::Auto => stderr_is_journal(),
+        LogFormat::Text | LogFormat::Json => false,
+    };
+    let mut problem = None;
+    if journald {
+        match tracing_journald::layer() {
+            Ok(l) => {
+                return (
+                    Box::new(l.with_syslog_identifier("trackcached".into())),
+                    None,
+                )
+            }
+            Err(e) => problem = Some(format!("cannot write to journald ({e}); logging to stderr")),
+        }
+    }
+    let text = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let layer: Output = match format {
+        LogFormat::Json => Box::new(text.json()),
+        _ => Box::new(text.with_ansi(std::io::stderr().is_terminal())),
+    };
+    (layer, problem)
+}
 
 /// Which layer chose the filter in force. A filter given by the flag or the
 /// environment beats the file, on reload as at start.
@@ -80,25 +147,25 @@ fn parse(directive: &str) -> Result<EnvFilter, LogFilterError> {
     })
 }
 
-/// Installs the global subscriber: text on stderr with `directive` (from
+/// Installs the global subscriber: `format` output with `directive` (from
 /// `choose_filter`) as its filter. An invalid directive falls back to
 /// `info` and says so, rather than starting without logs.
-pub fn init(directive: &str, source: FilterSource) -> LogControl {
-    use std::io::IsTerminal;
+pub fn init(directive: &str, source: FilterSource, format: LogFormat) -> LogControl {
     let (filter, problem) = match parse(directive) {
         Ok(f) => (f, None),
         Err(e) => (EnvFilter::new(quiet_dependencies("info")), Some(e)),
     };
     let (filter, handle) = reload::Layer::new(filter);
-    let output = tracing_subscriber::fmt::layer()
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+    let (output, output_problem) = output(format);
     tracing_subscriber::registry()
         .with(filter)
         .with(output)
         .init();
     if let Some(e) = problem {
         tracing::warn!("{e}; logging at info");
+    }
+    if let Some(p) = output_problem {
+        tracing::warn!("{p}");
     }
     LogControl {
         handle,
@@ -144,6 +211,14 @@ mod tests {
             choose_filter(Some("trace"), "info"),
             ("trace".to_owned(), FilterSource::Flag)
         );
+    }
+
+    #[test]
+    fn the_journal_is_recognised_only_by_its_own_device_and_inode() {
+        assert!(is_journal(Some("8:12345"), 8, 12345));
+        assert!(!is_journal(Some("8:12345"), 8, 99), "stderr was redirected");
+        assert!(!is_journal(Some("junk"), 8, 12345));
+        assert!(!is_journal(None, 8, 12345));
     }
 
     #[test]

@@ -137,7 +137,7 @@ fn main() -> ExitCode {
     };
     let (directive, filter_source) =
         logging::choose_filter(args.log_level.as_deref(), &config.log_level);
-    let log = Arc::new(logging::init(&directive, filter_source));
+    let log = Arc::new(logging::init(&directive, filter_source, args.log_format));
     let (reload_tx, reload_rx) = mpsc::unbounded_channel();
     let service = Service {
         inherited,

@@ -142,3 +142,31 @@ fn a_client_started_before_the_daemon_connects_once_it_is_up() {
     );
     drop(daemon);
 }
+
+#[test]
+fn log_format_json_writes_one_object_per_line() {
+    let env = Env::new("");
+    let daemon = env.start_with(|c| {
+        c.args(["--log-format", "json"]);
+    });
+    assert!(env.cli(&["ping"]).status.success());
+    assert!(daemon.stop().success());
+    let text = std::fs::read_to_string(
+        std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "log"))
+            .unwrap(),
+    )
+    .unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["level"] == "INFO" && v["fields"]["message"] == "trackcached ready"),
+        "{text}"
+    );
+}
