@@ -41,6 +41,7 @@ use crate::config::{Config, DEFAULT_RETENTION};
 use crate::hub::{Hub, LogPosition};
 use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
+use crate::reload::LibrarySlot;
 use crate::service::Service;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
@@ -101,16 +102,15 @@ pub async fn run_service(
         },
         retention,
     ));
-    let (library, ingest) = match &config.library {
+    let library = match &config.library {
         Some(lc) => {
             let (lib, triggers) =
                 LibraryService::open(lc.clone(), store.clone(), hub.clone(), invalidator.clone())?;
             // Before any client is served: what a crash left uninvalidated.
             lib.catch_up()?;
-            let task = tokio::spawn(ingest::run(lib.clone(), triggers, shutdown.clone()));
-            (Some(lib), Some(task))
+            LibrarySlot::start(lib, triggers, &shutdown)
         }
-        None => (None, None),
+        None => LibrarySlot::default(),
     };
     let daemon = Arc::new(Daemon {
         connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -140,16 +140,9 @@ pub async fn run_service(
     server::serve(bound.listener, daemon.clone()).await;
     running.join().await;
     let _ = maintenance.await;
-    if let Some(task) = ingest {
-        // A re-read in progress finishes (it is one atomic commit) before the flush.
-        let _ = task.await;
-    }
-    if let Some(lib) = &daemon.library {
-        // A checkpoint makes the next start-up read one file, not every track.
-        if let Err(e) = lib.checkpoint() {
-            tracing::warn!(error = %e, "could not save the index checkpoint; the next start rebuilds it");
-        }
-    }
+    // A re-read in progress finishes (it is one atomic commit) before the
+    // flush; the index checkpoint makes the next start-up read one file.
+    daemon.library.stop().await;
     // A fresh snapshot and an empty journal: the next start replays nothing.
     daemon.caches.compact()?;
     daemon.store.flush()?;

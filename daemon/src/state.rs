@@ -14,9 +14,8 @@ use crate::cache::lease::Leases;
 use crate::cache::Caches;
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
-use crate::reload::ConfigState;
+use crate::reload::{ConfigState, LibrarySlot};
 use crate::store::Store;
 
 /// Shared daemon state, behind an `Arc`.
@@ -43,8 +42,8 @@ pub struct Daemon {
     pub next_conn_id: AtomicU64,
     /// Event numbering, log and fan-out.
     pub hub: Arc<Hub>,
-    /// The library service, when a library is configured.
-    pub library: Option<Arc<LibraryService>>,
+    /// The library service, when a library is configured (a reload may replace it).
+    pub library: LibrarySlot,
     /// One permit per allowed connection.
     pub connections: Arc<Semaphore>,
     /// Cancelled when the daemon should stop.

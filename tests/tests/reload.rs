@@ -147,3 +147,56 @@ fn settings_that_need_a_restart_are_named() {
         .log_text()
         .contains("this setting cannot change while running"));
 }
+
+#[test]
+fn sighup_switches_to_another_library_and_subscribers_see_the_difference() {
+    let tracks = library(30, 5);
+    let lib = LibraryEnv::new(&tracks, "");
+    let env = &lib.env;
+    let config =
+        |path: &std::path::Path| format!("{LIBRARY_CONFIG}path = \"{}\"\n", path.display());
+    std::fs::write(&env.config, config(&lib.path)).unwrap();
+    let daemon = env.spawn(env.daemon_command());
+    lib.wait_tracks(30);
+    let watch = lib.watch(lib.seq());
+
+    // Another library: ten of the old tracks and two new ones.
+    let mut other: Vec<_> = tracks[..10].to_vec();
+    other.push(new_track(1));
+    other.push(new_track(2));
+    let other_path = env.dir.path().join("music/Other.xml");
+    std::fs::write(
+        &other_path,
+        trackcache_tests::generator::write_apple_xml(
+            &other,
+            &trackcache_tests::generator::XmlStyle::quirky(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(&env.config, config(&other_path)).unwrap();
+    daemon.signal(Signal::HUP);
+    wait_until("the switch", DEADLINE, || {
+        lib.library_status()["path"] == other_path.display().to_string()
+    });
+    lib.wait_tracks(12);
+    let events = watch.until_synced();
+    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    assert_eq!(count("track_added"), 2, "{events:#?}");
+    assert_eq!(count("track_removed"), 20, "{events:#?}");
+    let status = config_status(env);
+    assert!(status["last_error"].is_null(), "{status}");
+    assert_eq!(status["pending_restart"], serde_json::json!([]));
+
+    // The new library is watched: a change to it is seen.
+    other.push(new_track(3));
+    std::fs::write(
+        &other_path,
+        trackcache_tests::generator::write_apple_xml(
+            &other,
+            &trackcache_tests::generator::XmlStyle::quirky(),
+        ),
+    )
+    .unwrap();
+    lib.wait_tracks(13);
+    assert!(daemon.stop().success());
+}

@@ -38,7 +38,7 @@ pub fn report(d: &Daemon) -> StatsReport {
     let mut rows = Vec::new();
     let (tracks, (found, missing)) = d
         .library
-        .as_ref()
+        .get()
         .map_or((0, (0, 0)), |l| (l.track_count(), l.lookups()));
     rows.push(ContentTypeStats {
         name: types::TRACK_METADATA.into(),

@@ -3,6 +3,7 @@
 //! table). A file that does not load changes nothing: the error goes to the
 //! log and to `status`, and the old configuration stays in force.
 
+mod library;
 mod plan;
 mod state;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+pub use library::{switch as switch_library, LibrarySlot};
 pub use plan::{plan, Plan};
 pub use state::ConfigState;
 
@@ -79,16 +81,16 @@ impl Reloader {
                 },
             }
             notifier.reloading();
-            self.reload(&daemon);
+            self.reload(&daemon).await;
             notifier.ready(&status_line(&daemon));
         }
     }
 
     /// One reload: read the file; apply it, or keep the old configuration.
-    fn reload(&self, daemon: &Daemon) {
+    async fn reload(&self, daemon: &Daemon) {
         let path = self.source.path.display().to_string();
         tracing::info!(file = %path, "reloading the configuration");
-        let new = match self.source.load() {
+        let mut new = match self.source.load() {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(
@@ -101,46 +103,61 @@ impl Reloader {
         };
         let old = daemon.config_state.current();
         let plan = plan(&old, &new);
-        let mut log_level = daemon.config_state.status().log_level;
-        if let Some(level) = &plan.log_level {
-            match self.log.as_deref().map(|l| l.set_from_file(level)) {
-                Some(Ok(())) => {
-                    tracing::info!(log_level = %level, "log filter changed");
-                    log_level = level.clone();
-                }
-                Some(Err(e)) => tracing::warn!("{e}"),
-                None => {}
-            }
-        }
+        let log_level = self.apply_log_level(daemon, plan.log_level.as_deref());
         if plan.policies {
             let change = daemon.caches.set_policies(new.cache.clone(), &new.content);
-            tracing::info!(
-                changed = ?change.changed,
-                evicted = change.evicted,
-                "cache policies changed"
-            );
+            tracing::info!(changed = ?change.changed, evicted = change.evicted, "cache policies changed");
         }
-        let persistence = daemon.caches.persistence_pending();
-        // Against the configuration the daemon started with: a setting stays
-        // pending until a restart, however many reloads come in between.
-        let mut pending = plan::plan(&daemon.config, &new).restart;
-        if let Some(library) = &plan.library {
-            // Switching libraries live is the ingest's job (see the report).
-            let _ = library;
-            pending.push("[library] (switching libraries needs a restart)".into());
+        let mut library_error = None;
+        if let Some(library) = plan.library.clone() {
+            if let Err(e) = library::switch(daemon, library).await {
+                tracing::error!(error = %e, "could not switch to the new library; the previous one stays");
+                new.library = old.library.clone();
+                library_error = Some(format!("the new [library] could not be opened: {e}"));
+            }
         }
-        pending.extend(persistence);
-        for setting in &pending {
-            tracing::warn!(
-                setting = %setting,
-                "this setting cannot change while running; restart trackcached to apply it"
-            );
-        }
+        let pending = pending_restart(daemon, &new);
         if plan.is_empty() {
             tracing::info!("configuration unchanged");
         }
         daemon.config_state.applied(new, log_level, pending);
+        if let Some(e) = library_error {
+            daemon.config_state.refused(e);
+        }
     }
+
+    /// Applies the file's log filter when it changed; returns the one in force.
+    fn apply_log_level(&self, daemon: &Daemon, level: Option<&str>) -> String {
+        let current = daemon.config_state.status().log_level;
+        let (Some(level), Some(log)) = (level, self.log.as_deref()) else {
+            return current;
+        };
+        match log.set_from_file(level) {
+            Ok(()) => {
+                tracing::info!(log_level = %level, "log filter changed");
+                level.to_owned()
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                current
+            }
+        }
+    }
+}
+
+/// Settings that apply only at the next start, logged. Compared with the
+/// configuration the daemon started with, so a setting stays pending until a
+/// restart however many reloads come in between.
+fn pending_restart(daemon: &Daemon, new: &Config) -> Vec<String> {
+    let mut pending = plan(&daemon.config, new).restart;
+    pending.extend(daemon.caches.persistence_pending());
+    for setting in &pending {
+        tracing::warn!(
+            setting = %setting,
+            "this setting cannot change while running; restart trackcached to apply it"
+        );
+    }
+    pending
 }
 
 /// The last refused reload, for the status line.

@@ -96,7 +96,7 @@ impl Running {
 /// `systemctl status`'s one line: tracks, seq and the last error.
 pub fn status_line(d: &Daemon) -> String {
     let cache = d.caches.totals();
-    let mut line = match &d.library {
+    let mut line = match d.library.get() {
         None => format!("serving; no library; {} cache entries", cache.entries),
         Some(lib) => {
             let s = lib.status();
