@@ -8,6 +8,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod disk;
 pub mod error;
 pub mod hub;
 pub mod ingest;

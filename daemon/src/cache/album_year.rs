@@ -29,12 +29,11 @@ struct Record {
 }
 
 fn encode(r: &Record) -> Vec<u8> {
-    postcard::to_allocvec(r)
-        .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
+    crate::disk::encode_bare(r)
 }
 
 fn decode(bytes: &[u8]) -> Option<Record> {
-    postcard::from_bytes(bytes).ok()
+    crate::disk::decode_bare(bytes)
 }
 
 fn entry_of(r: Record, e: &Entry, now: u64) -> AlbumYearEntry {

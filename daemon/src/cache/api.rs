@@ -133,9 +133,7 @@ impl ApiAnswers {
                 )));
             }
             let entry = Entry {
-                value: postcard::to_allocvec(&record)
-                    .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
-                    .into(),
+                value: crate::disk::encode_bare(&record).into(),
                 negative: false,
                 stored_at_ms: stored_at,
                 expires_at_ms,
@@ -189,7 +187,7 @@ impl ApiAnswers {
 }
 
 fn shown(e: &Entry, now: u64) -> Option<ApiEntry> {
-    let r: Record = postcard::from_bytes(&e.value).ok()?;
+    let r: Record = crate::disk::decode_bare(&e.value)?;
     Some(ApiEntry {
         source: r.source,
         artist: r.artist,

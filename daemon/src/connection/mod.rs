@@ -18,15 +18,18 @@ use tokio::net::UnixStream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedCodecError};
 use trackcache_protocol::{
-    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, Response,
-    ServerMessage, Welcome, PROTOCOL_VERSION,
+    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, ServerMessage,
+    Welcome, PROTOCOL_VERSION,
 };
 
 use crate::cmd;
 use crate::state::Daemon;
 use crate::store::Epoch;
 
+mod acks;
 mod subscription;
+
+use acks::Ack;
 
 use subscription::{recv_event, Subscription};
 
@@ -69,14 +72,6 @@ pub struct Connection<'s> {
     /// only once their journal epoch is written, and turned into errors if
     /// that write failed.
     acks: Vec<Ack>,
-}
-
-/// A queued reply that waits for a journal write.
-struct Ack {
-    id: u64,
-    epoch: Epoch,
-    /// Its bytes in `out`.
-    range: std::ops::Range<usize>,
 }
 
 impl<'s> Connection<'s> {
@@ -251,46 +246,6 @@ impl<'s> Connection<'s> {
             tracing::debug!(error = %e, "connection read failed or ended mid-frame");
         }
         Flow::Close
-    }
-
-    /// Queues a reply; one to a durable write is remembered until its
-    /// epoch is written (`await_durability`).
-    fn queue_acked(&mut self, id: u64, result: Result<Response, ErrorReply>, epoch: Epoch) {
-        let start = self.out.len();
-        self.queue_reply(id, result);
-        if epoch != Epoch::NONE {
-            self.acks.push(Ack {
-                id,
-                epoch,
-                range: start..self.out.len(),
-            });
-        }
-    }
-
-    /// Waits until the batch's durable writes would survive `kill -9`
-    /// (concurrent connections share the write: group commit). A reply
-    /// whose write failed is replaced by an error: that write was not
-    /// stored, and the caches forgot it, so nothing it did stays readable.
-    async fn await_durability(&mut self) {
-        let acks = std::mem::take(&mut self.acks);
-        let last = acks.iter().map(|a| a.epoch).max().unwrap_or(Epoch::NONE);
-        if self.daemon.caches.sync(last).await.is_ok() {
-            return;
-        }
-        let old = std::mem::take(&mut self.out);
-        let mut at = 0;
-        for ack in acks {
-            self.out.extend_from_slice(&old[at..ack.range.start]);
-            at = ack.range.end;
-            match self.daemon.caches.epoch_outcome(ack.epoch) {
-                Err(e) => {
-                    let msg = format!("{e}; nothing of this write was kept, retry it later");
-                    self.queue_reply(ack.id, Err(ErrorReply::new(ErrorCode::STORAGE_FULL, msg)));
-                }
-                Ok(()) => self.out.extend_from_slice(&old[ack.range]),
-            }
-        }
-        self.out.extend_from_slice(&old[at..]);
     }
 
     pub(crate) fn queue_reply(

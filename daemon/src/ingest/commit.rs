@@ -19,8 +19,8 @@ use super::sync::{error_info, Read};
 use super::LibraryService;
 use crate::clock;
 use crate::hub::{LogPosition, Numbered};
-use crate::snapshot::{field_changes, Diff, UpsertKind};
-use crate::store::{decode_track, LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
+use crate::snapshot::{decode_track, field_changes, Diff, UpsertKind};
+use crate::store::{LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
 
 impl LibraryService {
     /// Commits a parsed diff (see the module doc for the sequence).
@@ -61,6 +61,7 @@ impl LibraryService {
             )
         })?;
         log.persisted(numbered);
+        crash_point("after-library-commit");
         // sled has written the batch and freed its write buffers (40 MB
         // on a first import of 100,000 tracks): return them before the
         // index grows.
@@ -203,6 +204,15 @@ fn log_meta(p: LogPosition) -> LogMeta {
     LogMeta {
         seq: p.seq,
         oldest_seq: p.oldest_seq,
+    }
+}
+
+/// For crash tests: the process dies here, as under `kill -9`, when
+/// `TRACKCACHE_CRASH_AT` names this point. Debug builds only.
+fn crash_point(name: &str) {
+    if cfg!(debug_assertions) && std::env::var("TRACKCACHE_CRASH_AT").is_ok_and(|v| v == name) {
+        tracing::warn!(point = name, "TRACKCACHE_CRASH_AT: dying here");
+        std::process::abort();
     }
 }
 

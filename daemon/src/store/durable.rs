@@ -66,29 +66,6 @@ pub struct WriteFailure {
     pub lost: Vec<(String, String)>,
 }
 
-/// A journal rotation under way: the segments a snapshot taken now covers.
-pub struct Rotation {
-    /// The last covered segment, for `end_compaction`.
-    pub covered: u64,
-    /// The invalidation watermark the snapshot must carry.
-    pub watermark: Watermark,
-    unsynced: Option<Arc<File>>,
-}
-
-impl Rotation {
-    /// Makes the old segment survive power loss (it is what recovery uses
-    /// if the snapshot never lands). Call it without the cache lock held.
-    pub fn sync(&mut self) -> Result<(), StoreError> {
-        if let Some(f) = &self.unsynced {
-            f.sync_data().map_err(|e| {
-                StoreError::Io(format!("cannot sync the rotated journal segment: {e}"))
-            })?;
-        }
-        self.unsynced = None;
-        Ok(())
-    }
-}
-
 /// Records not yet written, and the space reserved for them.
 struct Pending {
     buf: Vec<u8>,
@@ -274,6 +251,14 @@ impl Store {
     /// the journal has grown large enough to compact.
     pub(super) fn write_pending(&self) -> Result<bool, WriteFailure> {
         let mut file = self.journal.file.lock();
+        self.write_locked(&mut file)?;
+        Ok(file.written > CHECKPOINT_BYTES)
+    }
+
+    /// Writes what is pending as one epoch, with the segment file locked
+    /// (so epochs reach the file, and complete, in order). Appends go on
+    /// meanwhile: the pending lock is held only to take the buffer.
+    pub(super) fn write_locked(&self, file: &mut JournalFile) -> Result<(), WriteFailure> {
         let mut buf = std::mem::take(&mut *self.journal.spare.lock());
         let epoch = {
             let mut p = self.journal.pending.lock();
@@ -286,40 +271,49 @@ impl Store {
         } else {
             file.append(&buf)
         };
-        match res {
-            Ok(()) => {
-                self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
-                let big = file.written > CHECKPOINT_BYTES;
-                drop(file);
-                if buf.capacity() <= SPARE_CAPACITY {
-                    buf.clear();
-                    *self.journal.spare.lock() = buf;
+        if let Err(e) = res {
+            let message = format!(
+                "the journal write failed ({e}); these writes were not stored (is the disk \
+                 full or failing?)"
+            );
+            {
+                let mut failed = self.journal.failed.lock();
+                failed.insert(epoch);
+                while failed.len() > FAILED_REMEMBERED {
+                    failed.pop_first();
                 }
-                Ok(big)
             }
-            Err(e) => {
-                let message = format!(
-                    "the journal write failed ({e}); these writes were not stored (is the disk \
-                     full or failing?)"
-                );
-                {
-                    let mut failed = self.journal.failed.lock();
-                    failed.insert(epoch);
-                    while failed.len() > FAILED_REMEMBERED {
-                        failed.pop_first();
-                    }
-                }
-                self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
-                let mut p = self.journal.pending.lock();
-                let segment = file.current();
-                p.new_segment(segment, file.written);
-                drop(p);
-                drop(file);
-                self.degrade(&message);
-                let lost = self.forget_failed(&buf);
-                tracing::error!(epoch, records_lost = lost.len(), "{message}");
-                Err(WriteFailure { message, lost })
-            }
+            self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
+            self.journal
+                .pending
+                .lock()
+                .new_segment(file.current(), file.written);
+            self.degrade(&message);
+            let lost = self.forget_failed(&buf);
+            tracing::error!(epoch, records_lost = lost.len(), "{message}");
+            return Err(WriteFailure { message, lost });
+        }
+        self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
+        if buf.capacity() <= SPARE_CAPACITY {
+            buf.clear();
+            *self.journal.spare.lock() = buf;
+        }
+        Ok(())
+    }
+
+    /// Appends now go to a new segment, `file`'s current one: nothing of
+    /// it is reserved yet. Returns the watermark journaled so far.
+    pub(super) fn journal_new_segment(&self, file: &JournalFile) -> Watermark {
+        let mut p = self.journal.pending.lock();
+        p.new_segment(file.current(), file.written);
+        p.watermark
+    }
+
+    /// A compaction wrote the caches' whole state: a degraded store is whole again.
+    pub(super) fn heal(&self) {
+        if self.journal.degraded.swap(false, Ordering::AcqRel) {
+            *self.journal.degraded_reason.lock() = None;
+            tracing::info!("the caches are saved whole again; durable writes are accepted");
         }
     }
 
@@ -387,58 +381,6 @@ impl Store {
             return None;
         }
         self.journal.degraded_reason.lock().clone()
-    }
-
-    /// First step of a compaction, called while the cache is locked (so no
-    /// cache write falls between): writes what is pending and starts a new
-    /// segment. The old segment's fdatasync is left to `Rotation::sync`,
-    /// for after the cache lock is released. A failed write is returned
-    /// with the keys to forget, as from `write_pending`.
-    pub fn begin_compaction(&self) -> Result<Rotation, WriteFailure> {
-        self.write_pending()?;
-        let mut file = self.journal.file.lock();
-        let mut p = self.journal.pending.lock();
-        if !p.buf.is_empty() {
-            // Appended since the write above: goes into the segment it claimed.
-            let buf = std::mem::take(&mut p.buf);
-            let epoch = p.epoch;
-            p.epoch += 1;
-            if let Err(e) = file.append(&buf) {
-                drop((p, file));
-                self.journal.failed.lock().insert(epoch);
-                self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
-                let message = format!("the journal write failed ({e})");
-                self.degrade(&message);
-                let lost = self.forget_failed(&buf);
-                return Err(WriteFailure { message, lost });
-            }
-            self.journal.completed.fetch_max(epoch, Ordering::AcqRel);
-        }
-        let (covered, unsynced) = file.rotate().map_err(|e| WriteFailure {
-            message: format!("cannot start a new journal segment: {e}"),
-            lost: Vec::new(),
-        })?;
-        p.new_segment(file.current(), 0);
-        Ok(Rotation {
-            covered,
-            watermark: p.watermark,
-            unsynced,
-        })
-    }
-
-    /// Last step: the snapshot is durable, the segments it covers go, and
-    /// a degraded store is whole again.
-    pub fn end_compaction(&self, covered: u64) -> Result<(), StoreError> {
-        self.journal
-            .file
-            .lock()
-            .drop_upto(covered)
-            .map_err(|e| StoreError::Io(format!("cannot delete old journal segments: {e}")))?;
-        if self.journal.degraded.swap(false, Ordering::AcqRel) {
-            *self.journal.degraded_reason.lock() = None;
-            tracing::info!("the caches are saved whole again; durable writes are accepted");
-        }
-        Ok(())
     }
 }
 

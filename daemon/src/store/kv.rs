@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use super::buckets;
 use super::cache_file::{self, Records};
-use super::durable::{Epoch, Rotation, TREE_KV};
+use super::compaction::Rotation;
+use super::durable::{Epoch, TREE_KV};
 use super::journal::{self, Op};
 use super::{map_err, Store, StoreError};
 

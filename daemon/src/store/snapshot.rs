@@ -5,26 +5,23 @@
 //!
 //! Keys: `b` + bucket (u32 BE); `e` + seq (u64 BE, so keys sort by seq);
 //! `msnapshot`, `mlog` (and `mindex`, the checkpoint of earlier versions).
-//! Values: a layout byte (1) then postcard.
+//! Values: `crate::disk` encoded.
 //! Schema 1 kept one `t` + id key per track; opening such a data dir drops
 //! them and the meta, so the library is imported again (the store is
 //! rebuildable from the library).
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use trackcache_protocol::{Event, EventFrame, Track};
+use serde::{Deserialize, Serialize};
+use trackcache_protocol::{Event, EventFrame};
 
 use super::{map_err, Store, StoreError};
+use crate::disk::{decode, encode};
+use crate::snapshot::EncodedTrack;
 
 pub(super) const TREE: &str = "library";
-const LAYOUT_V1: u8 = 1;
 const META_KEY: &[u8] = b"msnapshot";
 const LOG_KEY: &[u8] = b"mlog";
 const LEGACY_INDEX_KEY: &[u8] = b"mindex";
 const INDEX_FILE: &str = "index.checkpoint";
-
-/// A track encoded for the store (layout byte + postcard).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EncodedTrack(pub Vec<u8>);
 
 /// What the store remembers about the snapshot as a whole.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,32 +69,6 @@ pub struct SyncBatch {
     pub trim_below: u64,
     /// The log position after this batch.
     pub log: LogMeta,
-}
-
-fn encode<T: Serialize>(v: &T) -> Vec<u8> {
-    let out = vec![LAYOUT_V1];
-    // Serializing owned plain data into a Vec cannot fail for these types.
-    match postcard::to_extend(v, out) {
-        Ok(v) => v,
-        Err(e) => unreachable!("postcard cannot fail on plain data: {e}"),
-    }
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    match bytes.split_first() {
-        Some((&LAYOUT_V1, rest)) => postcard::from_bytes(rest).ok(),
-        _ => None,
-    }
-}
-
-/// Encodes a track for the store.
-pub fn encode_track(t: &Track) -> EncodedTrack {
-    EncodedTrack(encode(t))
-}
-
-/// Decodes a stored track.
-pub fn decode_track(bytes: &[u8]) -> Option<Track> {
-    decode(bytes)
 }
 
 fn event_key(seq: u64) -> [u8; 9] {
@@ -281,7 +252,10 @@ pub(super) fn migrate_v1(tree: &sled::Tree) -> sled::Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use trackcache_protocol::Track;
+
     use super::*;
+    use crate::snapshot::{decode_track, encode_track};
 
     fn meta() -> Option<SnapshotMeta> {
         Some(SnapshotMeta {
