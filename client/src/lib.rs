@@ -9,6 +9,7 @@
 //! # Ok::<(), trackcache_client::ClientError>(())
 //! ```
 
+mod batch;
 pub mod cli;
 mod client;
 pub mod config_file;
@@ -19,6 +20,7 @@ mod library;
 mod methods;
 mod retry;
 
+pub use batch::BatchResult;
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
 pub use library::Subscribed;

@@ -6,5 +6,6 @@
 pub mod bench;
 pub mod generator;
 pub mod harness;
+pub mod jsonl;
 pub mod raw;
 pub mod scenario;

@@ -65,7 +65,7 @@ fn an_announced_invalidation_survives_kill_9() {
     let watch = lib.watch(lib.seq());
     lib.write(&renamed(&tracks, &album), WriteMode::AtomicRename);
     let seen =
-        watch.until(|e| e["event"] == "entries_invalidated" && e["content_type"] == "album_year");
+        watch.until(|e| e["type"] == "entries_invalidated" && e["content_type"] == "album_year");
     assert_eq!(seen.last().unwrap()["reason"], "track_modified");
     d.kill();
     let _d = lib.start(40);

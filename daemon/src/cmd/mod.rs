@@ -2,6 +2,7 @@
 //! Handlers never touch sockets; they get the shared state and return data.
 
 mod admin;
+mod batch;
 mod domain;
 mod kv;
 pub mod library;
@@ -98,6 +99,12 @@ async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Resp
         Request::Invalidate(target) => domain::invalidate(daemon, &target).await,
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
+        Request::GetAlbumYears(items) => Ok(batch::get_years(daemon, items)),
+        Request::SetAlbumYears(items) => Ok(batch::set_years(daemon, ctx, items)),
+        Request::GetApiResults(items) => Ok(batch::get_api(daemon, items)),
+        Request::SetApiResults(items) => Ok(batch::set_api(daemon, ctx, items)),
+        Request::KvGetMany(items) => Ok(batch::kv_get(daemon, items)),
+        Request::KvSetMany(items) => Ok(batch::kv_set(daemon, ctx, items)),
         Request::ConfigStatus => Ok(Response::ConfigStatus(Box::new(
             daemon.config_state.status(),
         ))),

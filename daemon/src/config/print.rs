@@ -41,7 +41,11 @@ pub fn to_file(config: &Config) -> FileConfig {
             format: Some(l.format.name().to_owned()),
             command: match &l.format {
                 LibrarySource::Command { argv, .. } => Some(CommandSpec::Argv(argv.clone())),
-                _ => None,
+                LibrarySource::File(_) => None,
+            },
+            command_format: match &l.format {
+                LibrarySource::Command { format, .. } => Some(format.name().to_owned()),
+                LibrarySource::File(_) => None,
             },
             settle_ms: ms(l.settle),
             poll_ms: ms(l.poll),

@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
-use trackcache_protocol::{
-    codec, ErrorCode, ErrorReply, Event, EventFrame, Response, ServerMessage,
-};
+use trackcache_protocol::{ErrorCode, ErrorReply, Event, EventFrame, Response};
 
 use super::{Connection, Flow};
 
@@ -97,15 +95,10 @@ impl Connection<'_> {
     }
 
     fn queue_event(&mut self, frame: &EventFrame) {
-        let msg = ServerMessage::Event(frame.clone());
-        if let Err(e) = codec::encode_frame_into(&mut self.out, &msg, self.max_frame_len) {
-            tracing::warn!(seq = frame.seq, error = %e, "event too large to push; sending Resync");
-            let r = resync(frame.seq);
-            let _ = codec::encode_frame_into(
-                &mut self.out,
-                &ServerMessage::Event(r),
-                self.max_frame_len,
-            );
+        let wire = self.reader.decoder();
+        if !wire.event(&mut self.out, frame) {
+            tracing::warn!(seq = frame.seq, "event too large to push; sending Resync");
+            wire.event(&mut self.out, &resync(frame.seq));
         }
     }
 }

@@ -8,6 +8,7 @@
 //! truncated file). See `docs/library-parsing.md` for the design record.
 
 mod apple_xml;
+mod applescript;
 mod error;
 mod jsonl;
 mod lines;
@@ -30,6 +31,9 @@ pub enum LibraryFormat {
     AppleXml,
     /// JSON Lines, one [`Track`] object per line (`jsonl`).
     Jsonl,
+    /// GenreUpdater's `fetch_tracks.applescript` output: records separated
+    /// by ASCII 29, fields by ASCII 30 (`applescript-records`).
+    AppleScriptRecords,
 }
 
 impl LibraryFormat {
@@ -38,6 +42,7 @@ impl LibraryFormat {
         match self {
             Self::AppleXml => "apple-xml",
             Self::Jsonl => "jsonl",
+            Self::AppleScriptRecords => "applescript-records",
         }
     }
 }
@@ -50,7 +55,9 @@ impl fmt::Display for LibraryFormat {
 
 /// A format name that is neither `apple-xml` nor `jsonl`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown library format {0:?}: expected \"apple-xml\" or \"jsonl\"")]
+#[error(
+    "unknown library format {0:?}: expected \"apple-xml\", \"jsonl\" or \"applescript-records\""
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for LibraryFormat {
@@ -60,6 +67,7 @@ impl FromStr for LibraryFormat {
         match s {
             "apple-xml" => Ok(Self::AppleXml),
             "jsonl" => Ok(Self::Jsonl),
+            "applescript-records" => Ok(Self::AppleScriptRecords),
             other => Err(UnknownFormat(other.to_owned())),
         }
     }
@@ -114,6 +122,7 @@ pub fn parse_stream(
     match format {
         LibraryFormat::AppleXml => apple_xml::parse_stream(reader, sink, Default::default()),
         LibraryFormat::Jsonl => jsonl::parse_stream(reader, sink).map(|()| LibraryMeta::default()),
+        LibraryFormat::AppleScriptRecords => applescript::parse_stream(reader, sink),
     }
 }
 
@@ -130,7 +139,7 @@ pub fn parse(format: LibraryFormat, bytes: &[u8]) -> Result<ParsedLibrary, Libra
     // otherwise copy ~40 MB); pages never used are never touched.
     let mut tracks = match format {
         LibraryFormat::AppleXml => Vec::with_capacity(bytes.len() / 1000),
-        LibraryFormat::Jsonl => Vec::new(),
+        LibraryFormat::Jsonl | LibraryFormat::AppleScriptRecords => Vec::new(),
     };
     let meta = parse_stream(format, &mut &*bytes, &mut |t| tracks.push(t))?;
     drop_duplicate_ids(&mut tracks);
@@ -167,7 +176,11 @@ mod tests {
 
     #[test]
     fn format_names_round_trip() {
-        for f in [LibraryFormat::AppleXml, LibraryFormat::Jsonl] {
+        for f in [
+            LibraryFormat::AppleXml,
+            LibraryFormat::Jsonl,
+            LibraryFormat::AppleScriptRecords,
+        ] {
             assert_eq!(f.to_string().parse::<LibraryFormat>(), Ok(f));
         }
         assert!("xml".parse::<LibraryFormat>().is_err());
