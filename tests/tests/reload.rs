@@ -33,7 +33,7 @@ fn file_decides_the_log_level(env: &Env, library: &std::path::Path) -> Command {
 }
 
 fn config_status(env: &Env) -> serde_json::Value {
-    json(&env.cli(&["--json", "status"]))["config"].clone()
+    json(&env.cli(&["--json", "config"]))
 }
 
 fn pages_max_entries(env: &Env) -> u64 {
@@ -94,7 +94,7 @@ fn sighup_applies_policies_and_log_level_and_refuses_a_bad_file() {
     lib.write(&grown, WriteMode::AtomicRename);
     let events = watch.until_synced();
     assert!(
-        events.iter().any(|e| e["event"] == "track_added"),
+        events.iter().any(|e| e["type"] == "track_added"),
         "{events:#?}"
     );
 
@@ -180,7 +180,7 @@ fn sighup_switches_to_another_library_and_subscribers_see_the_difference() {
     });
     lib.wait_tracks(12);
     let events = watch.until_synced();
-    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    let count = |name: &str| events.iter().filter(|e| e["type"] == name).count();
     assert_eq!(count("track_added"), 2, "{events:#?}");
     assert_eq!(count("track_removed"), 20, "{events:#?}");
     let status = config_status(env);

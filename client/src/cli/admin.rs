@@ -4,9 +4,7 @@ use std::time::Instant;
 
 use trackcache_protocol::Response;
 
-use trackcache_protocol::json::Reply;
-
-use super::output::{bytes, duration_ms, percent, Printer, CLI_BYTES};
+use super::output::{bytes, duration_ms, percent, Printer};
 use super::Outcome;
 use crate::{Client, ClientError};
 
@@ -29,19 +27,10 @@ pub fn ping(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
 /// `trackcache status`.
 pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.status()?;
-    // A daemon older than ConfigStatus answers with an error: leave it out.
-    let config = c.config_status().ok();
     let t = &s.cache;
     if p.json {
-        // The status reply object, plus the configuration in force.
-        #[derive(serde::Serialize)]
-        struct WithConfig {
-            #[serde(flatten)]
-            status: Reply,
-            config: Option<trackcache_protocol::ConfigStatus>,
-        }
-        let status = Reply::new(&Response::Status(Box::new(s)), CLI_BYTES);
-        p.json(&WithConfig { status, config });
+        // Exactly the socket's reply; `trackcache config --json` has the rest.
+        p.reply(&Response::Status(Box::new(s)));
         return Ok(Outcome::Done);
     }
     let mut rows = vec![
@@ -113,8 +102,9 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         }
     }
     store_rows(&s.store, &mut rows);
-    if let Some(cs) = &config {
-        rows.extend(super::config_rows::rows(cs, now_ms()));
+    // A daemon older than ConfigStatus answers with an error: leave it out.
+    if let Ok(cs) = c.config_status() {
+        rows.extend(super::config_rows::rows(&cs, now_ms()));
     }
     p.pairs(&rows);
     Ok(Outcome::Done)

@@ -1,10 +1,26 @@
-//! `status`'s lines about the daemon's configuration: the file, the log
-//! filter, the last reload (or why it was refused), and what waits for a
-//! restart.
+//! The daemon's configuration as `status` and `trackcache config` show it:
+//! the file, the log filter, the last reload (or why it was refused), and
+//! what waits for a restart.
 
-use trackcache_protocol::ConfigStatus;
+use trackcache_protocol::{ConfigStatus, Response};
 
-use super::output::duration_ms;
+use super::output::{duration_ms, Printer};
+use super::Outcome;
+use crate::{Client, ClientError};
+
+/// `trackcache config`: the `ConfigStatus` reply (exit 0), or its rows.
+pub fn show(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
+    let cs = c.config_status()?;
+    if p.json {
+        p.reply(&Response::ConfigStatus(Box::new(cs)));
+    } else {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        p.pairs(&rows(&cs, now_ms));
+    }
+    Ok(Outcome::Done)
+}
 
 /// The rows, given the current time (Unix ms).
 pub fn rows(c: &ConfigStatus, now_ms: u64) -> Vec<(&'static str, String)> {

@@ -54,6 +54,8 @@ pub enum Command {
     Status,
     /// Show per-namespace cache statistics.
     Stats,
+    /// Show the daemon's config file, log level, last reload and pending restarts.
+    Config,
     /// Generic key/value cache.
     #[command(subcommand)]
     Kv(kv::KvCommand),
@@ -221,6 +223,7 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Ping => admin::ping(&mut client, &p),
         Command::Status => admin::status(&mut client, &p),
         Command::Stats => admin::stats(&mut client, &p),
+        Command::Config => config_rows::show(&mut client, &p),
         Command::Shutdown => admin::shutdown(&mut client, &p),
         Command::Kv(cmd) => kv::run(&mut client, &p, cmd),
         Command::Tracks(cmd) => library::tracks(&mut client, &p, cmd),
