@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use trackcache_client::Ttl;
-use trackcache_protocol::KvLookup;
+use trackcache_protocol::{KvLookup, KvSet, Request};
 use trackcache_tests::harness::{json, wait_until, Env, DEADLINE};
 
 fn code(out: &std::process::Output) -> i32 {
@@ -291,4 +291,30 @@ fn pipelined_requests_are_answered_by_id() {
             matches!(&pair[1], Ok(trackcache_protocol::Response::KvValue(KvLookup::Hit { value, .. })) if value.len() == 200)
         );
     }
+}
+
+/// `Client::pipeline` wrote every request before reading a reply: past the
+/// socket's buffers the daemon stopped reading (nobody read its answers)
+/// while the client was still writing, and the call timed out.
+#[test]
+fn a_pipeline_larger_than_the_socket_buffers_completes() {
+    let env = Env::new("");
+    let _d = env.start();
+    let mut c = env.client();
+    let value = vec![b'v'; 200];
+    let requests: Vec<Request> = (0..20_000)
+        .map(|i| {
+            Request::KvSet(KvSet {
+                namespace: "big".into(),
+                key: format!("k{i}"),
+                value: value.clone(),
+                ttl_ms: None,
+                negative: false,
+                tags: Vec::new(),
+            })
+        })
+        .collect();
+    let replies = c.pipeline(requests).unwrap();
+    assert_eq!(replies.len(), 20_000);
+    assert!(replies.iter().all(Result::is_ok));
 }

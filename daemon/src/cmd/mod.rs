@@ -3,11 +3,14 @@
 
 mod admin;
 mod batch;
+mod deferred;
 mod domain;
 mod kv;
 pub mod library;
 mod runs;
 mod stats;
+
+pub use deferred::{deferred, Deferred, Route};
 
 use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
@@ -95,7 +98,7 @@ async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Resp
             key,
             lease_ms,
             wait_ms,
-        } => domain::lookup(daemon, ctx, key, lease_ms, wait_ms).await,
+        } => domain::lookup(daemon, ctx.conn_id, key, lease_ms, wait_ms).await,
         Request::Invalidate(target) => domain::invalidate(daemon, &target).await,
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),

@@ -28,13 +28,15 @@ use crate::state::Daemon;
 use crate::store::Epoch;
 
 mod acks;
+mod deferred;
 mod subscription;
 mod wire;
 
 use acks::Ack;
+use deferred::Deferred;
 
 use subscription::{recv_event, Subscription};
-use wire::{version_mismatch, Refusal, Wire};
+use wire::{version_mismatch, Unusable, Wire};
 
 /// How long a new connection may take to send its `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,18 +46,23 @@ const LINGER: Duration = Duration::from_millis(500);
 /// Replies are written once this many bytes are queued, even mid-batch.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// Capabilities this daemon offers.
-pub fn capabilities() -> Vec<String> {
+/// Capabilities this daemon offers: what it serves, with `library` only
+/// when a library is configured (without one, library requests are refused).
+pub fn capabilities(daemon: &Daemon) -> Vec<String> {
+    let library = daemon.library.is_some().then_some(capability::LIBRARY);
     [
-        capability::KV,
-        capability::PIPELINING,
-        capability::LIBRARY,
-        capability::EVENTS,
-        capability::JSON,
-        capability::BATCH,
+        Some(capability::KV),
+        Some(capability::PIPELINING),
+        library,
+        Some(capability::EVENTS),
+        Some(capability::DOMAIN),
+        Some(capability::JSON),
+        Some(capability::BATCH),
     ]
+    .into_iter()
+    .flatten()
     .map(String::from)
-    .to_vec()
+    .collect()
 }
 
 #[derive(PartialEq, Eq)]
@@ -77,6 +84,9 @@ pub struct Connection<'s> {
     /// only once their journal epoch is written, and turned into errors if
     /// that write failed.
     acks: Vec<Ack>,
+    /// Requests that wait, running as tasks (`cmd::deferred`); dropped,
+    /// and so ended, with the connection.
+    deferred: Deferred,
 }
 
 impl<'s> Connection<'s> {
@@ -97,6 +107,7 @@ impl<'s> Connection<'s> {
             sub: None,
             conn_id,
             acks: Vec::new(),
+            deferred: Deferred::default(),
         }
     }
 
@@ -121,6 +132,12 @@ impl<'s> Connection<'s> {
             tokio::select! {
                 biased;
                 _ = &mut cancelled => break,
+                done = self.deferred.next(), if !self.deferred.is_empty() => {
+                    self.deferred_done(done);
+                    if self.flush().await.is_err() {
+                        return;
+                    }
+                }
                 item = self.reader.next() => {
                     let Some(item) = item else { break };
                     if self.batch(item).await == Flow::Close {
@@ -142,7 +159,13 @@ impl<'s> Connection<'s> {
                 }
             }
         }
-        // Shutdown or EOF: everything read has been answered.
+        // Shutdown or EOF: everything read is answered (a waiting request
+        // ends at once with `shutting_down` when the daemon stops).
+        while !self.deferred.is_empty() {
+            let done = self.deferred.next().await;
+            self.deferred_done(done);
+        }
+        let _ = self.flush().await;
         let _ = self.writer.shutdown().await;
     }
 
@@ -200,6 +223,13 @@ impl<'s> Connection<'s> {
                 request: Request::Subscribe { since_seq },
             }) => self.subscribe(id, since_seq).await,
             Ok(ClientMessage::Request { id, request }) => {
+                let request = match cmd::deferred(&self.daemon, self.conn_id, request) {
+                    cmd::Route::Deferred(answer) => {
+                        self.start_deferred(id, answer);
+                        return Flow::Continue;
+                    }
+                    cmd::Route::Now(request) => request,
+                };
                 let mut ctx = cmd::Ctx {
                     conn_id: self.conn_id,
                     durable: Epoch::NONE,
@@ -216,11 +246,11 @@ impl<'s> Connection<'s> {
                 .await;
                 Flow::Close
             }
-            Err(Refusal::Reply(id, err)) => {
+            Err(Unusable::Reply(id, err)) => {
                 self.queue_reply(id, Err(err));
                 Flow::Continue
             }
-            Err(Refusal::Fatal(err)) => {
+            Err(Unusable::Fatal(err)) => {
                 self.fatal(err).await;
                 Flow::Close
             }
@@ -283,7 +313,7 @@ impl<'s> Connection<'s> {
         let welcome = Welcome {
             daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
             protocol_version: PROTOCOL_VERSION,
-            capabilities: capabilities(),
+            capabilities: capabilities(&self.daemon),
             max_frame_len: self.max_frame_len,
         };
         if !self.reader.decoder().welcome(&mut self.out, welcome) || self.flush().await.is_err() {

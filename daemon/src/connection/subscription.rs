@@ -12,6 +12,17 @@ use super::{Connection, Flow};
 /// Events replayed per store read when a subscriber resumes.
 const BACKLOG_CHUNK: usize = 1000;
 
+/// Why the log could not be replayed to a subscriber.
+#[derive(Debug, thiserror::Error)]
+enum ReplayError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the read stopped: {0}")]
+    Read(#[from] tokio::task::JoinError),
+    #[error("the subscriber went away: {0}")]
+    Write(#[from] std::io::Error),
+}
+
 /// A subscribed connection's position in the event stream.
 pub(crate) struct Subscription {
     pub(crate) rx: broadcast::Receiver<Arc<EventFrame>>,
@@ -56,14 +67,12 @@ impl Connection<'_> {
         Flow::Continue
     }
 
-    async fn replay(&mut self, mut after: u64, upto: u64) -> Result<(), String> {
+    async fn replay(&mut self, mut after: u64, upto: u64) -> Result<(), ReplayError> {
         while after < upto {
             let store = self.daemon.store.clone();
             let chunk =
                 tokio::task::spawn_blocking(move || store.events_after(after, BACKLOG_CHUNK))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                    .await??;
             let Some(last) = chunk.last().map(|f| f.seq) else {
                 break;
             };
@@ -71,7 +80,7 @@ impl Connection<'_> {
                 self.queue_event(f);
             }
             after = last;
-            self.flush().await.map_err(|e| e.to_string())?;
+            self.flush().await?;
         }
         Ok(())
     }

@@ -43,7 +43,7 @@ pub(crate) struct Wire {
 }
 
 /// A client message that could not be used.
-pub(crate) enum Refusal {
+pub(crate) enum Unusable {
     /// Answer request `id` with this error and go on (JSON only: a line
     /// cannot misalign the next one, so one bad request costs no more).
     Reply(u64, ErrorReply),
@@ -141,9 +141,9 @@ impl Wire {
     }
 
     /// Decodes a message after the handshake.
-    pub(crate) fn decode(&self, msg: &[u8]) -> Result<ClientMessage, Refusal> {
+    pub(crate) fn decode(&self, msg: &[u8]) -> Result<ClientMessage, Unusable> {
         let malformed = |m: String| {
-            Refusal::Fatal(ErrorReply::new(
+            Unusable::Fatal(ErrorReply::new(
                 ErrorCode::MALFORMED_FRAME,
                 format!("{m}; closing this connection (is the client speaking the trackcache protocol?)"),
             ))
@@ -154,7 +154,7 @@ impl Wire {
                     Ok(ClientMessage::Request { id, request })
                 }
                 Ok(ClientLine::Hello(h)) => Ok(ClientMessage::Hello(h.to_hello())),
-                Err(LineError::BadRequest { id, message }) => Err(Refusal::Reply(
+                Err(LineError::BadRequest { id, message }) => Err(Unusable::Reply(
                     id,
                     ErrorReply::new(ErrorCode::BAD_REQUEST, message),
                 )),
