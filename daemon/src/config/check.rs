@@ -15,7 +15,7 @@ pub fn check_file(path: &Path) -> Vec<String> {
     };
     let file = match FileConfig::parse(&text) {
         Ok(f) => f,
-        Err(message) => return vec![message],
+        Err(message) => return vec![message.to_string()],
     };
     let mut errors = Vec::new();
     let top_level = FileConfig {
