@@ -144,7 +144,13 @@ pub fn main(a: Args) -> anyhow::Result<()> {
     println!("| phase | GETs | p50 µs | p99 µs | p99.9 µs | max µs |");
     println!("|---|---|---|---|---|---|");
     println!("{}", row("alone", &alone));
-    println!("{}", row("while another client lists tracks and reads changes", &loaded));
+    println!(
+        "{}",
+        row(
+            "while another client lists tracks and reads changes",
+            &loaded
+        )
+    );
     daemon.stop()?;
     Ok(())
 }

@@ -5,9 +5,9 @@
 //! measures the bare Unix-socket round trip, the floor under both.
 
 pub mod batch;
-pub mod interference;
 pub mod cpu;
 pub mod echo;
+pub mod interference;
 pub mod library;
 pub mod process;
 pub mod refs;
