@@ -143,6 +143,8 @@ pub enum Request {
     KvGetMany(Vec<KvKey>),
     /// Many `KvSet`s in one request (made durable together).
     KvSetMany(Vec<KvSet>),
+    /// The configuration in force and the last reload's outcome.
+    ConfigStatus,
     /// Declare a generic namespace's policy; idempotent, and durable before
     /// the reply. The config file's `[cache.namespaces.NAME]` settings win
     /// over the declaration's, field by field.

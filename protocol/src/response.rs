@@ -96,6 +96,8 @@ pub enum Response {
     /// outcome per item, in request order, each what the single request
     /// would have answered.
     Batch(Vec<Result<Response, ErrorReply>>),
+    /// Answer to `ConfigStatus`.
+    ConfigStatus(Box<crate::ConfigStatus>),
     /// Answer to `DeclareNamespace`: the policy in force now.
     NamespaceDeclared {
         /// False when the same declaration was already in force (nothing written).

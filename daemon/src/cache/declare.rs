@@ -102,9 +102,10 @@ impl Caches {
         // for whatever is pending (an identical declaration in flight).
         let mut epoch = self.store.pending_epoch();
         if changed {
-            let policy = self
-                .policies
-                .over_declared(ns, declared_policy(&self.policies.default, &decl));
+            let policy = {
+                let policies = self.policies.read();
+                policies.over_declared(ns, declared_policy(&policies.default, &decl))
+            };
             if let Some(n) = map.get(ns) {
                 // Entries first: if the disk refuses them, nothing is declared.
                 if policy.persistent && !n.policy().persistent {
@@ -136,6 +137,7 @@ impl Caches {
             changed,
             overridden: self
                 .policies
+                .read()
                 .overridden(ns)
                 .into_iter()
                 .map(str::to_owned)

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use trackcache_protocol::{KvLookup, KvSetRef, KvStored};
 
 use super::expiry::Schedule;
@@ -37,8 +37,9 @@ pub enum CacheError {
 
 /// Every namespace, client and internal, with their persistence.
 pub struct Caches {
-    pub(super) policies: CachePolicies,
-    pub(super) internal: HashMap<String, NamespacePolicy>,
+    /// Replaced by a config reload (`set_policies`, in `reconfigure.rs`).
+    pub(super) policies: RwLock<CachePolicies>,
+    pub(super) internal: HashMap<String, RwLock<NamespacePolicy>>,
     pub(super) store: Store,
     /// foldhash: a namespace is looked up on every request; SipHash's DoS
     /// resistance buys nothing for a few names from same-user clients.
@@ -62,10 +63,10 @@ impl Caches {
         let internal = content
             .types
             .iter()
-            .map(|t| (internal_name(t.name), t.policy.clone()))
+            .map(|t| (internal_name(t.name), RwLock::new(t.policy.clone())))
             .collect();
         let cache = Self {
-            policies,
+            policies: RwLock::new(policies),
             internal,
             store,
             namespaces: Mutex::new(HashMap::default()),
@@ -85,14 +86,14 @@ impl Caches {
     /// config file's settings), or the config file's (`declare.rs`).
     pub(super) fn policy_of(&self, ns: &str) -> NamespacePolicy {
         if let Some(p) = self.internal.get(ns) {
-            return p.clone();
+            return p.read().clone();
         }
+        let policies = self.policies.read();
         match self.store.declaration(ns) {
-            Some(d) => self.policies.over_declared(
-                ns,
-                super::declare::declared_policy(&self.policies.default, &d),
-            ),
-            None => self.policies.for_namespace(ns).clone(),
+            Some(d) => {
+                policies.over_declared(ns, super::declare::declared_policy(&policies.default, &d))
+            }
+            None => policies.for_namespace(ns).clone(),
         }
     }
 
@@ -254,7 +255,7 @@ impl Caches {
 
     /// The strategy of client namespaces that have none of their own.
     pub fn default_strategy(&self) -> Strategy {
-        self.policies.default.strategy
+        self.policies.read().default.strategy
     }
 
     /// A namespace's invalidation strategy (an internal name for a content type).

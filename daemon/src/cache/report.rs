@@ -9,7 +9,7 @@ use super::namespace::Namespace;
 impl Caches {
     /// Where a client namespace's policy comes from (`NamespaceStats::origin`).
     pub(super) fn origin_of(&self, ns: &str) -> &'static str {
-        if self.policies.namespaces.contains_key(ns) {
+        if self.policies.read().namespaces.contains_key(ns) {
             "config"
         } else if self.store.declaration(ns).is_some() {
             "declared"

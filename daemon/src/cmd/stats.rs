@@ -41,7 +41,7 @@ pub fn report(d: &Daemon) -> StatsReport {
     let mut rows = Vec::new();
     let (tracks, (found, missing)) = d
         .library
-        .as_ref()
+        .get()
         .map_or((0, (0, 0)), |l| (l.track_count(), l.lookups()));
     rows.push(ContentTypeStats {
         name: types::TRACK_METADATA.into(),
@@ -52,13 +52,15 @@ pub fn report(d: &Daemon) -> StatsReport {
         ..ContentTypeStats::default()
     });
     for ct in [types::ALBUM_YEAR].into_iter().chain(API_TYPES) {
-        let Some(p) = d.config.content.get(ct) else {
+        if d.config.content.get(ct).is_none() {
             continue;
-        };
+        }
         let ns = internal_name(ct);
         let s = d.caches.namespace_stats(&ns);
-        let ttl = p.policy.ttl.map(|t| t.as_secs());
-        rows.push(row(d, ct, d.caches.strategy_of(&ns).name(), ttl, &s));
+        // The live policy: a config reload may have changed it.
+        let policy = d.caches.current_policy(&ns);
+        let ttl = policy.ttl.map(|t| t.as_secs());
+        rows.push(row(d, ct, policy.strategy.name(), ttl, &s));
     }
     let mut generic = NamespaceStats::default();
     for n in &report.namespaces {
@@ -72,9 +74,15 @@ pub fn report(d: &Daemon) -> StatsReport {
         generic.expirations += n.expirations;
         generic.evictions += n.evictions;
     }
-    let ttl = d.config.cache.default.ttl.map(|t| t.as_secs());
-    let strategy = d.caches.default_strategy().name();
-    rows.push(row(d, types::GENERIC, strategy, ttl, &generic));
+    let default = d.caches.default_policy();
+    let ttl = default.ttl.map(|t| t.as_secs());
+    rows.push(row(
+        d,
+        types::GENERIC,
+        default.strategy.name(),
+        ttl,
+        &generic,
+    ));
     report.content_types = rows;
     report
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, NamespacePolicy};
 
@@ -14,7 +14,7 @@ use super::{ConfigError, NamespacePolicy};
 /// decided by `invalidation::rules::reacts` (its table is there); manual
 /// invalidation (`Invalidate`) is not a library change and drops entries
 /// whatever their strategy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Only the TTL: library changes never drop these entries.
@@ -110,7 +110,7 @@ const DEFAULTS: [(&str, Option<u64>, Strategy, u64, u64); 4] = [
 ];
 
 /// `[content_types.NAME]` as written in the file.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFile {
     /// TTL in seconds; 0 = never expires.

@@ -90,6 +90,7 @@ pub enum Reply {
         dropped: u64,
     },
     LastRun(LastRunJson),
+    Config(Box<crate::ConfigStatus>),
     /// `status` is `stored` when the declaration changed the policy, `kept`
     /// when it was already in force.
     Declared {
@@ -267,6 +268,7 @@ impl Reply {
                 status: Status::Stored,
             },
             Response::Batch(items) => Self::List(list::batch(items, mode)),
+            Response::ConfigStatus(c) => Self::Config(c.clone()),
             Response::NamespaceDeclared {
                 changed,
                 overridden,

@@ -85,6 +85,7 @@ pub enum JsonRequest {
     KvSetMany {
         items: Vec<KvSetJson>,
     },
+    ConfigStatus {},
     DeclareNamespace(NamespaceDecl),
     FailLease(FailLeaseJson),
 }
@@ -101,6 +102,7 @@ impl JsonRequest {
             Self::Ping {} => Request::Ping,
             Self::Status {} => Request::Status,
             Self::Stats {} => Request::Stats,
+            Self::ConfigStatus {} => Request::ConfigStatus,
             Self::KvGet(KvKey { namespace, key }) => Request::KvGet { namespace, key },
             Self::KvSet(set) => Request::KvSet(set.into_kv_set(mode)?),
             Self::KvDelete(KvKey { namespace, key }) => Request::KvDelete { namespace, key },
