@@ -203,6 +203,32 @@ def test_lookup_gives_one_lease_and_the_others_wait(daemon: Daemon) -> None:
         assert isinstance(b.lookup_album_year("Radiohead", "OK Computer"), trackcache.AlbumYear)
 
 
+def test_a_failed_fetch_reaches_the_waiting_caller(daemon: Daemon) -> None:
+    with daemon.client() as a, daemon.client() as b:
+        assert isinstance(a.lookup_kv("pages", "home", lease_ms=10_000), trackcache.Lease)
+        raised: List[BaseException] = []
+
+        def wait() -> None:
+            try:
+                b.lookup_kv("pages", "home", wait_ms=10_000)
+            except trackcache.FetchFailed as e:
+                raised.append(e)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        wait_until(
+            "the second lookup to wait on the lease",
+            lambda: (a.stats().content_type("generic") or trackcache.types.ContentTypeStats("", None, "")).coalesced == 1,
+        )
+        with daemon.client() as other:  # b is busy waiting: one call at a time per client
+            assert other.fail_lease("kv", "503 from the source", namespace="pages", key="home") is False
+        assert a.fail_lease("kv", "503 from the source", namespace="pages", key="home") is True
+        waiter.join(timeout=10)
+        assert len(raised) == 1 and raised[0].error == "503 from the source"
+        # The failure is not cached: the next caller fetches itself.
+        assert isinstance(b.lookup_kv("pages", "home"), trackcache.Lease)
+
+
 def test_lookup_of_kv_and_api_and_a_lease_that_lapses(client: trackcache.Client, daemon: Daemon) -> None:
     assert isinstance(client.lookup_kv("ns", "k"), trackcache.Lease)
     client.kv_set("ns", "k", "v")

@@ -420,6 +420,11 @@ class Client:
         """The entry, or the lease to compute it (then ``kv_set``)."""
         return self.execute(c.lookup_kv(namespace, key, lease_ms=lease_ms, wait_ms=wait_ms))
 
+    def fail_lease(self, cache: str, error: str, **key: str) -> bool:
+        """Tells the callers waiting on this connection's lease that fetching
+        failed (they get ``FetchFailed``); see ``commands.fail_lease``."""
+        return self.execute(c.fail_lease(cache, error, **key))
+
     # --- invalidation and last runs -------------------------------------------
 
     def invalidate_track(self, id: str) -> int:

@@ -27,7 +27,7 @@ from typing import (
 
 from . import _decode as d
 from . import types as t
-from .errors import ProtocolError, ServerError
+from .errors import FetchFailed, ProtocolError, ServerError
 
 T = TypeVar("T")
 Obj = Dict[str, Any]
@@ -409,9 +409,24 @@ def _lookup(cache: str, key: Obj, lease_ms: int, wait_ms: int, hit: Callable[[Ob
     args: Obj = {"cache": cache, **key, "lease_ms": lease_ms, "wait_ms": wait_ms}
 
     def decode(reply: Obj) -> Union[T, t.Lease]:
-        return d.lease(reply) if d.status_of(reply) == "lease" else hit(reply)
+        status = d.status_of(reply)
+        if status == "lease":
+            return d.lease(reply)
+        if status == "failed" and "source" not in reply:
+            # Not a cached failed API answer: the lease holder's failure.
+            raise FetchFailed(str(reply.get("error", "")))
+        return hit(reply)
 
     return Command("lookup", args, decode)
+
+
+def fail_lease(cache: str, error: str, **key: str) -> Command[bool]:
+    """Tells the callers waiting on this connection's lease of a key (``cache``
+    ``album_year``, ``api`` or ``kv``, with that cache's key fields as for
+    ``lookup_*``) that fetching failed: they get ``FetchFailed`` instead of
+    fetching in turn. True when this connection held the lease."""
+    args: Obj = {"cache": cache, **key, "error": error}
+    return Command("fail_lease", args, lambda r: bool(r["held"]))
 
 
 def _hit_year(reply: Obj) -> t.AlbumYear:
