@@ -10,7 +10,7 @@ pub mod library;
 mod runs;
 mod stats;
 
-pub use deferred::{deferred, Deferred, Route};
+pub use deferred::{deferred, Blocking, Deferred, Route};
 
 use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
