@@ -176,7 +176,7 @@ impl Client {
             } => Ok(Declared {
                 changed,
                 overridden,
-                namespace,
+                namespace: *namespace,
             }),
             r => Err(unexpected("DeclareNamespace", r)),
         }

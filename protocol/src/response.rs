@@ -106,8 +106,9 @@ pub enum Response {
         /// the declaration (`ttl`, `negative_ttl`, `max_entries`,
         /// `max_bytes`, `persistent`, `strategy`).
         overridden: Vec<String>,
-        /// The namespace's row of `Stats`, with its policy.
-        namespace: NamespaceStats,
+        /// The namespace's row of `Stats`, with its policy (boxed: it is
+        /// the largest answer, and every `Response` would carry its size).
+        namespace: Box<NamespaceStats>,
     },
     /// Answer to `FailLease`.
     LeaseFailed {

@@ -69,7 +69,7 @@ pub fn declare(c: &mut Client, p: &Printer, args: &DeclareArgs) -> Result<Outcom
         p.reply(&Response::NamespaceDeclared {
             changed: d.changed,
             overridden: d.overridden,
-            namespace: d.namespace,
+            namespace: Box::new(d.namespace),
         });
         return Ok(Outcome::Done);
     }

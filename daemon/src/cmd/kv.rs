@@ -49,7 +49,7 @@ pub fn declare(d: &Daemon, ctx: &mut Ctx, decl: &NamespaceDecl) -> Result<Respon
     Ok(Response::NamespaceDeclared {
         changed: declared.changed,
         overridden: declared.overridden,
-        namespace: declared.stats,
+        namespace: Box::new(declared.stats),
     })
 }
 
