@@ -165,7 +165,8 @@ impl LibraryService {
             });
         }
         out.push(synced(added, removed, modified));
-        Ok(out)
+        // Every event can be sent on its own, whatever the library holds.
+        Ok(out.into_iter().map(crate::event_bound::bounded).collect())
     }
 
     fn apply_to_index(&self, diff: &Diff) {

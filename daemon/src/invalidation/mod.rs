@@ -173,10 +173,10 @@ impl Invalidator {
         let n = drops.total();
         // Every delete above joined this epoch or an earlier one.
         let epoch = self.caches.pending_epoch();
-        let mut events = vec![Event::ManualInvalidation {
+        let mut events = vec![crate::event_bound::bounded(Event::ManualInvalidation {
             target: target.clone(),
             dropped: n,
-        }];
+        })];
         events.extend(self.notices(drops));
         Ok((n, epoch, events))
     }
@@ -277,11 +277,7 @@ impl Invalidator {
                 dropped = keys.len(),
                 "entries invalidated"
             );
-            events.push(Event::EntriesInvalidated {
-                content_type: ct.to_owned(),
-                keys,
-                reason: reason.name().to_owned(),
-            });
+            events.extend(crate::event_bound::notices(ct, reason.name(), keys));
         }
         events
     }
