@@ -257,6 +257,29 @@ impl Daemon {
         c.ping().expect("ping after ready");
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The daemon's peak resident memory (`VmHWM`) and open descriptors,
+    /// from `/proc` (Linux).
+    pub fn peak_rss_and_fds(&self) -> Option<(u64, usize)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .ok()?
+            .count();
+        Some((kib * 1024, fds))
+    }
+
     /// The daemon's stderr so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
