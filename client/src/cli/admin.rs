@@ -37,6 +37,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
                 "last_sync_ms": l.last_sync_ms, "seq": l.seq, "oldest_seq": l.oldest_seq,
                 "last_error": l.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message, "at_ms": e.at_ms})),
                 "progress": l.progress.as_ref().map(|p| json!({"phase": p.phase, "done": p.done, "total": p.total})),
+                "dropped_values": l.dropped_values, "first_dropped": l.first_dropped,
             })
         });
         p.json(&json!({
@@ -115,6 +116,16 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
                 rows.push((
                     "last error",
                     format!("{} ago, {}: {}", ago(e.at_ms), e.kind, e.message),
+                ));
+            }
+            if l.dropped_values > 0 {
+                rows.push((
+                    "dropped values",
+                    format!(
+                        "{} left out as unusable; the first: {}",
+                        l.dropped_values,
+                        l.first_dropped.as_deref().unwrap_or("?")
+                    ),
                 ));
             }
             if let Some(pr) = &l.progress {

@@ -24,6 +24,7 @@ use crate::config::LibraryConfig;
 use crate::hub::Hub;
 use crate::invalidation::rules::LibraryView;
 use crate::invalidation::tags::AlbumPair;
+use crate::library::Warnings;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
 use crate::store::{SnapshotMeta, Store, StoreError};
 
@@ -36,6 +37,8 @@ struct LibState {
     last_error: Option<LibraryErrorInfo>,
     last_sync_ms: Option<u64>,
     progress: Option<(String, u64)>,
+    /// What the last parse that loaded dropped (see `LibraryStatus::dropped_values`).
+    dropped: Warnings,
 }
 
 /// The library service, shared by connections and the ingest task.
@@ -152,6 +155,8 @@ impl Library {
                 done: self.read_bytes.load(Ordering::Relaxed),
                 total: *total,
             }),
+            dropped_values: st.dropped.count,
+            first_dropped: st.dropped.first.clone(),
         }
     }
 

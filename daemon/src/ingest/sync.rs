@@ -20,7 +20,7 @@ use super::source::{self, Stamp};
 use super::Library;
 use crate::clock;
 use crate::config::SourceFormat;
-use crate::library::{self, LibraryErrorKind, LibraryFormat};
+use crate::library::{self, LibraryFormat, Warnings};
 use crate::snapshot::{field_changes, Diff, Differ, UpsertKind};
 use crate::store::{decode_track, SnapshotMeta, SyncBatch};
 
@@ -46,6 +46,8 @@ struct Read {
     diff: Diff,
     stamp: Stamp,
     hash: u128,
+    /// Values the parse dropped.
+    dropped: Warnings,
 }
 
 impl Library {
@@ -113,11 +115,11 @@ impl Library {
             std::io::BufReader::with_capacity(source::BUF_SIZE, file),
             &self.read_bytes,
         );
-        let diff = self.parse_into_diff(format, &mut tap, before.size);
+        let parsed = self.parse_into_diff(format, &mut tap, before.size);
         // The parse freed as much as it allocated, most of it across
         // threads: give it back before the commit allocates its batch.
         crate::memory::release();
-        let diff = diff?;
+        let (diff, dropped) = parsed?;
         let after = source::stamp(path).map_err(io_error)?;
         if after != before || tap.digest() != hash {
             tracing::info!(path = %path.display(), "library changed while it was read; reading again");
@@ -127,6 +129,7 @@ impl Library {
             diff,
             stamp: before,
             hash,
+            dropped,
         })))
     }
 
@@ -152,20 +155,26 @@ impl Library {
             return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
         }
         self.set_progress("parsing", 0, 0);
-        let diff =
+        let (diff, dropped) =
             self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice(), out.len() as u64)?;
-        Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
+        Ok(Some(ReadOutcome::Parsed(Read {
+            diff,
+            stamp,
+            hash,
+            dropped,
+        })))
     }
 
     /// Parses `reader` and diffs every track against the index as it
-    /// arrives (`size_hint`: the source's size in bytes). A read error, a truncated or a malformed file all leave the
+    /// arrives (`size_hint`: the source's size in bytes). A read error, a
+    /// truncated or malformed file, or a field over the limit all leave the
     /// snapshot alone: the partial diff is dropped with the error.
     fn parse_into_diff(
         &self,
         format: LibraryFormat,
         reader: &mut dyn std::io::Read,
         size_hint: u64,
-    ) -> Result<Diff, LibraryErrorInfo> {
+    ) -> Result<(Diff, Warnings), LibraryErrorInfo> {
         // Only this task writes the index; queries merely read it, so the
         // read lock held for the parse blocks no one.
         let index = self.index.read();
@@ -177,18 +186,16 @@ impl Library {
         } else {
             Differ::with_capacity(index.len(), 0)
         };
-        library::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
-            let kind = match e.kind() {
-                LibraryErrorKind::Truncated => "truncated",
-                LibraryErrorKind::Read => "unreadable",
-                LibraryErrorKind::Malformed => "malformed",
-            };
-            error_info(
-                kind,
-                format!("{e} (the last good snapshot is still served)"),
-            )
-        })?;
-        Ok(differ.finish(&index))
+        let limits = &self.config.limits;
+        let outcome =
+            library::parse_stream(format, limits, reader, &mut |t| differ.feed(&index, &t))
+                .map_err(|e| {
+                    error_info(
+                        e.kind().name(),
+                        format!("{e} (the last good snapshot is still served)"),
+                    )
+                })?;
+        Ok((differ.finish(&index), outcome.warnings))
     }
 
     fn record_unchanged(&self, stamp: Stamp, hash: u128) {
@@ -217,6 +224,7 @@ impl Library {
             mut diff,
             stamp,
             hash,
+            dropped,
         } = read;
         let fresh = self.status.lock().snapshot.is_none() && self.index.read().is_empty();
         let (added, modified, removed) = diff.counts();
@@ -288,6 +296,14 @@ impl Library {
             st.snapshot = Some(meta);
             st.last_error = None;
             st.progress = None;
+            if dropped.count > 0 {
+                tracing::warn!(
+                    values = dropped.count,
+                    first = dropped.first.as_deref().unwrap_or_default(),
+                    "the library loaded without values that could not be used"
+                );
+            }
+            st.dropped = dropped;
             st.last_sync_ms = Some(clock::now_ms());
         }
         self.after_commit(&frames);

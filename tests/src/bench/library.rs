@@ -115,6 +115,7 @@ fn in_process(
             poll: Duration::from_secs(30),
             retention: 100_000,
             command_timeout: Duration::from_secs(60),
+            limits: Default::default(),
         };
         let (lib, _triggers) = Library::open(config, store, hub)?;
         let (r, s) = secs(|| lib.sync_now());

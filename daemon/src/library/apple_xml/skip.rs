@@ -67,7 +67,7 @@ impl<'a> Lexer<'a> {
         key: Cow<'_, str>,
     ) -> Result<(), LibraryError> {
         let mut resume = 0;
-        self.skip_open(&mut start(tag, key), &mut resume)
+        self.skip_open(&mut start(tag, key), &mut resume, false)
     }
 
     /// Reads on until every container of `stack` is closed.
@@ -77,17 +77,22 @@ impl<'a> Lexer<'a> {
     /// an error, `stack` and `resume` are the state before the failed step:
     /// when the error only says the input ran out ([`Lexer::ran_out`]), the
     /// caller picks up from there with more input.
+    ///
+    /// With `items`, each step is an item of its own ([`Lexer::start_item`]):
+    /// how a value outside the Tracks dict is skipped, which may be bigger
+    /// than any item.
     pub(super) fn skip_open<'k>(
         &mut self,
         stack: &mut Vec<Open<'k>>,
         resume: &mut usize,
+        items: bool,
     ) -> Result<(), LibraryError>
     where
         'a: 'k,
     {
         while let Some(top) = stack.last() {
             let (tag, want_key) = (top.tag, top.want_key);
-            *resume = self.pos();
+            *resume = if items { self.start_item() } else { self.pos() };
             let tok = self.next()?;
             match (tag, want_key, tok) {
                 (_, _, Tok::Eof) => return Err(self.truncated()),
@@ -125,7 +130,7 @@ impl<'a> Lexer<'a> {
     where
         'a: 'k,
     {
-        let inner = match self.begin_value(tok)? {
+        let inner = match self.begin_value(tok, key_of(stack))? {
             Some(Begun::Value(_)) => None,
             Some(Begun::Container(inner)) => Some(inner),
             None if tag == Tag::Dict => return Err(self.no_value(key_of(stack), tok)),
