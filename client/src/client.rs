@@ -58,6 +58,42 @@ pub struct Client {
     socket: PathBuf,
 }
 
+/// Whether a daemon running as `peer` may be talked to by `own`: our own
+/// daemon, or root's (root can read everything of ours anyway; refusing it
+/// protects nothing).
+pub fn peer_trusted(peer: u32, own: u32) -> bool {
+    peer == own || peer == 0
+}
+
+/// Refuses a socket served by another user (`SO_PEERCRED`): a local user
+/// who created the socket directory first could otherwise receive every
+/// request and forge every answer. (Linux only for now: elsewhere the
+/// daemon's refusal of unsafe socket directories is the protection.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn check_peer(stream: &UnixStream, socket: &Path) -> Result<(), ClientError> {
+    let own = rustix::process::getuid().as_raw();
+    let peer = rustix::net::sockopt::socket_peercred(stream)
+        .map(|c| c.uid.as_raw())
+        .map_err(|e| ClientError::NotRunning {
+            socket: socket.to_path_buf(),
+            source: e.into(),
+        })?;
+    if peer_trusted(peer, own) {
+        Ok(())
+    } else {
+        Err(ClientError::ForeignDaemon {
+            socket: socket.to_path_buf(),
+            peer,
+            own,
+        })
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn check_peer(_stream: &UnixStream, _socket: &Path) -> Result<(), ClientError> {
+    Ok(())
+}
+
 impl Client {
     /// Connects with default options.
     pub fn connect(socket: impl AsRef<Path>) -> Result<Self, ClientError> {
@@ -71,6 +107,7 @@ impl Client {
             source,
         };
         let stream = UnixStream::connect(&opts.socket).map_err(not_running)?;
+        check_peer(&stream, &opts.socket)?;
         stream.set_read_timeout(opts.timeout).map_err(not_running)?;
         stream
             .set_write_timeout(opts.timeout)

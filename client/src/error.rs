@@ -21,6 +21,23 @@ pub enum ClientError {
         /// Why the connect failed.
         source: std::io::Error,
     },
+    /// The process listening at the socket runs as another user: talking to
+    /// it would hand that user every request and trust its answers.
+    #[error(
+        "the process answering at {} runs as uid {peer}, not as you (uid {own}); refusing to \
+         talk to it (another user may have taken the socket directory).\n\
+         Remove the socket's directory if you can, or start your own trackcached with \
+         --socket in a directory only you can write (XDG_RUNTIME_DIR is best)",
+        socket.display()
+    )]
+    ForeignDaemon {
+        /// The socket tried.
+        socket: PathBuf,
+        /// The uid of the process listening there.
+        peer: u32,
+        /// Our uid.
+        own: u32,
+    },
     /// The daemon refused or dropped the connection with an error.
     #[error("the daemon closed the connection: {0}")]
     Refused(ErrorReply),

@@ -7,15 +7,18 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod disk;
+pub mod error;
 pub mod hub;
 pub mod ingest;
 pub mod invalidation;
-pub mod library;
+pub mod keys;
 pub mod memory;
 pub mod normalize;
 pub mod server;
 pub mod snapshot;
 pub mod socket;
+pub mod sources;
 pub mod state;
 pub mod store;
 pub mod watcher;
@@ -30,10 +33,10 @@ use tokio_util::sync::CancellationToken;
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::ApiAnswers;
 use crate::cache::lease::Leases;
-use crate::cache::GenericCache;
+use crate::cache::Caches;
 use crate::config::{Config, DEFAULT_RETENTION};
-use crate::hub::Hub;
-use crate::ingest::Library;
+use crate::hub::{Hub, LogPosition};
+use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
@@ -52,45 +55,44 @@ pub enum DaemonError {
 /// Runs the daemon until `shutdown` is cancelled (by a signal, a client's
 /// `Shutdown` request, or the embedding program), then finishes in-flight
 /// requests, flushes the store and removes the socket file.
+///
+/// The parts are built in the order data flows through them: the store
+/// everything persists to; the caches restored from it (the domain caches
+/// live in its namespaces); the invalidator that drops what a library
+/// change made stale; the hub that numbers and publishes events; the
+/// library service that watches, re-reads and commits (`ingest/commit.rs`
+/// is the whole sequence after a re-read); and the server that answers.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
     // Claim the socket before opening the store, so that a second daemon is
     // told "already running" rather than "database locked".
     let bound = socket::bind(&config.socket)?;
     let store = Store::open_with(&config.data_dir, config.store_cache_bytes)?;
-    let kv = Arc::new(GenericCache::restore(
+    let caches = Arc::new(Caches::restore(
         config.cache.clone(),
         &config.content,
         store.clone(),
     )?);
-    let weak = Arc::downgrade(&kv);
-    store.set_compactor(Box::new(move || {
-        if let Some(kv) = weak.upgrade() {
-            if let Err(e) = kv.compact() {
-                tracing::warn!(error = %e, "could not compact the cache journal; retrying when it grows");
-            }
-        }
-    }));
-    let years = Arc::new(AlbumYears::new(kv.clone()));
-    let api = Arc::new(ApiAnswers::new(kv.clone()));
+    let years = Arc::new(AlbumYears::new(caches.clone()));
+    let api = Arc::new(ApiAnswers::new(caches.clone()));
+    let invalidator = Arc::new(Invalidator::new(caches.clone(), years.clone(), api.clone()));
     let retention = config
         .library
         .as_ref()
         .map_or(DEFAULT_RETENTION, |l| l.retention);
-    let hub = Arc::new(Hub::new(store.log_meta()?, retention));
-    let invalidator = Arc::new(Invalidator::new(
-        kv.clone(),
-        years.clone(),
-        api.clone(),
-        hub.clone(),
-        store.clone(),
+    let log = store.log_meta()?;
+    let hub = Arc::new(Hub::new(
+        LogPosition {
+            seq: log.seq,
+            oldest_seq: log.oldest_seq,
+        },
+        retention,
     ));
     let (library, ingest) = match &config.library {
         Some(lc) => {
-            let (lib, triggers) = Library::open(lc.clone(), store.clone(), hub.clone())?;
-            let inv = invalidator.clone();
-            lib.set_on_commit(Box::new(move |lib, frames| {
-                inv.on_library_events(frames, lib)
-            }));
+            let (lib, triggers) =
+                LibraryService::open(lc.clone(), store.clone(), hub.clone(), invalidator.clone())?;
+            // Before any client is served: what a crash left uninvalidated.
+            lib.catch_up()?;
             let task = tokio::spawn(ingest::run(lib.clone(), triggers, shutdown.clone()));
             (Some(lib), Some(task))
         }
@@ -101,7 +103,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         config,
         started_at: Instant::now(),
         store,
-        kv: kv.clone(),
+        caches: caches.clone(),
         years,
         api,
         leases: Leases::default(),
@@ -111,7 +113,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         library,
         shutdown: shutdown.clone(),
     });
-    let expiry = tokio::spawn(kv.run_expiry(shutdown.clone()));
+    let maintenance = tokio::spawn(caches.run_maintenance(shutdown.clone()));
     tracing::info!(
         socket = %bound.path.display(),
         data_dir = %daemon.config.data_dir.display(),
@@ -120,20 +122,49 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         "trackcached ready"
     );
     server::serve(bound.listener, daemon.clone()).await;
-    let _ = expiry.await;
+    let _ = maintenance.await;
     if let Some(task) = ingest {
         // A re-read in progress finishes (it is one atomic commit) before the flush.
         let _ = task.await;
     }
     if let Some(lib) = &daemon.library {
-        // A checkpoint makes the next start-up read one value, not every track.
+        // A checkpoint makes the next start-up read one file, not every track.
         if let Err(e) = lib.checkpoint() {
             tracing::warn!(error = %e, "could not save the index checkpoint; the next start rebuilds it");
         }
     }
     // A fresh snapshot and an empty journal: the next start replays nothing.
-    daemon.kv.compact()?;
+    daemon.caches.compact()?;
     daemon.store.flush()?;
     tracing::info!("store flushed; bye");
     Ok(())
+}
+
+/// The library service alone, with the caches and the invalidator it
+/// commits into (default policies), on `data_dir`: for benchmarks and tools
+/// that measure the ingest path without a socket. Re-reads run with
+/// `LibraryService::sync_now`.
+pub fn embedded_library(
+    config: crate::config::LibraryConfig,
+    data_dir: &std::path::Path,
+) -> Result<Arc<LibraryService>, DaemonError> {
+    let store = Store::open(data_dir)?;
+    let caches = Arc::new(Caches::restore(
+        crate::config::CachePolicies::default(),
+        &crate::config::ContentPolicies::default(),
+        store.clone(),
+    )?);
+    let years = Arc::new(AlbumYears::new(caches.clone()));
+    let api = Arc::new(ApiAnswers::new(caches.clone()));
+    let invalidator = Arc::new(Invalidator::new(caches, years, api));
+    let log = store.log_meta()?;
+    let hub = Arc::new(Hub::new(
+        LogPosition {
+            seq: log.seq,
+            oldest_seq: log.oldest_seq,
+        },
+        config.retention,
+    ));
+    let (lib, _triggers) = LibraryService::open(config, store, hub, invalidator)?;
+    Ok(lib)
 }

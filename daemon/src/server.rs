@@ -1,6 +1,7 @@
 //! The accept loop: admits or refuses each connection (connection cap, peer
-//! user), runs one task per connection, and on shutdown stops accepting and
-//! waits (bounded) for the connections to finish what they have read.
+//! user), runs one task per connection, and on shutdown stops accepting,
+//! waits (bounded by the shutdown budget) for the connections to finish
+//! what they have read, and then closes those still open.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use interprocess::local_socket::{
     tokio::{Listener, Stream},
     traits::{tokio::Listener as _, StreamCommon},
 };
-use tokio_util::task::TaskTracker;
+use tokio::task::JoinSet;
 use trackcache_protocol::{ErrorCode, ErrorReply};
 
 use crate::connection::Connection;
@@ -21,19 +22,21 @@ pub fn peer_allowed(peer: Option<u32>, own: u32) -> bool {
 }
 
 /// Serves until `daemon.shutdown` is cancelled, then drops the listener
-/// (removing the socket file) and waits up to the shutdown budget for open
-/// connections.
+/// (removing the socket file), waits up to the shutdown budget for open
+/// connections, and closes the ones still open.
 pub async fn serve(listener: Listener, daemon: Arc<Daemon>) {
-    let tracker = TaskTracker::new();
+    let mut connections = JoinSet::new();
     let own_uid = trackcache_protocol::paths::current_uid();
     let mut backoff = Duration::from_millis(10);
     loop {
         tokio::select! {
             _ = daemon.shutdown.cancelled() => break,
+            // Reap finished connections, so the set holds only open ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok(stream) => {
                     backoff = Duration::from_millis(10);
-                    tracker.spawn(handle(stream, daemon.clone(), own_uid));
+                    connections.spawn(handle(stream, daemon.clone(), own_uid));
                 }
                 Err(e) => {
                     // Usually EMFILE: back off instead of spinning on the error.
@@ -45,19 +48,22 @@ pub async fn serve(listener: Listener, daemon: Arc<Daemon>) {
         }
     }
     drop(listener);
-    tracker.close();
-    let open = tracker.len();
+    let open = connections.len();
     if open > 0 {
         tracing::info!(open, "waiting for open connections to finish");
     }
-    if tokio::time::timeout(daemon.config.shutdown_timeout, tracker.wait())
-        .await
-        .is_err()
-    {
+    let finished = tokio::time::timeout(daemon.config.shutdown_timeout, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
         tracing::warn!(
-            open = tracker.len(),
+            open = connections.len(),
             "connections still open after the shutdown budget; closing them"
         );
+        // Dropping a connection's task closes its socket.
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
     }
 }
 

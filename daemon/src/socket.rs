@@ -1,6 +1,10 @@
-//! Claiming the socket path: the 0700 directory, a lock file that makes two
-//! daemons starting at once safe, telling a stale socket file (replaced)
-//! from a live daemon (refused), and creating the 0600 listener.
+//! Claiming the socket path: a directory only we can write (created 0700,
+//! and an existing one refused unless it is ours, not a symbolic link and
+//! not writable by group or others: otherwise another local user could
+//! sit between us and our clients), a lock file opened without following
+//! links that makes two daemons starting at once safe, telling a stale
+//! socket file (replaced) from a live daemon (refused), and creating the
+//! 0600 listener.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -30,6 +34,27 @@ pub enum BindError {
     /// Something that is not a socket sits at the path; never deleted.
     #[error("{0} exists and is not a socket; remove it or choose another --socket")]
     NotASocket(PathBuf),
+    /// The socket's directory could let another user in.
+    #[error(
+        "refusing the socket directory {dir}: {why}. Another local user could use it to \
+         receive your clients' requests and answer them. Remove it if it is yours to remove, \
+         or put the socket in a directory only you can write (set XDG_RUNTIME_DIR, or pass \
+         --socket)"
+    )]
+    UnsafeDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The lock file's path holds something that is not our lock file.
+    #[error("refusing the lock file {path}: {why}; remove it, or choose another --socket")]
+    UnsafeLock {
+        /// The lock file's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     /// Any other failure, with what was being done.
     #[error("cannot {action} {path}: {source}")]
     Io {
@@ -68,23 +93,21 @@ pub fn is_live(path: &Path) -> bool {
 /// Claims `path`: creates its directory 0700 if missing, takes the lock,
 /// replaces a stale socket file, refuses a live one, and listens with mode 0600.
 pub fn bind(path: &Path) -> Result<BoundSocket, BindError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(io_err("create the socket directory", dir))?;
-        }
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
+    };
+    if matches!(std::fs::symlink_metadata(dir), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_err("create the socket directory", dir))?;
     }
+    // Checked after creating too: someone may have created it in between.
+    check_dir(dir, rustix::process::geteuid().as_raw())?;
     let lock_path = lock_path(path);
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(io_err("open the lock file", &lock_path))?;
+    let lock = open_lock(&lock_path)?;
     if flock(&lock, FlockOperation::NonBlockingLockExclusive).is_err() {
         return Err(if is_live(path) {
             BindError::AlreadyRunning(path.to_path_buf())
@@ -107,6 +130,69 @@ pub fn bind(path: &Path) -> Result<BoundSocket, BindError> {
         path: path.to_path_buf(),
         _lock: lock,
     })
+}
+
+/// Refuses a socket directory that another user could write into or
+/// replace: a symbolic link, not a directory, owned by someone else, or
+/// writable by group or others.
+pub fn check_dir(dir: &Path, own_uid: u32) -> Result<(), BindError> {
+    use std::os::unix::fs::MetadataExt;
+    let unsafe_dir = |why: String| BindError::UnsafeDir {
+        dir: dir.to_path_buf(),
+        why,
+    };
+    let meta = std::fs::symlink_metadata(dir).map_err(io_err("inspect", dir))?;
+    if meta.file_type().is_symlink() {
+        return Err(unsafe_dir("it is a symbolic link".into()));
+    }
+    if !meta.is_dir() {
+        return Err(unsafe_dir("it is not a directory".into()));
+    }
+    if meta.uid() != own_uid {
+        return Err(unsafe_dir(format!(
+            "it belongs to uid {}, not to you (uid {own_uid})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_dir(format!(
+            "group or others may write to it (mode {:o})",
+            meta.mode() & 0o7777
+        )));
+    }
+    Ok(())
+}
+
+/// Opens (creating) the lock file without following a symbolic link, so a
+/// link planted there cannot make us create or truncate a file elsewhere,
+/// and checks that what it opened is a plain file of ours.
+fn open_lock(path: &Path) -> Result<File, BindError> {
+    use std::os::unix::fs::MetadataExt;
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                BindError::UnsafeLock {
+                    path: path.to_path_buf(),
+                    why: "it is a symbolic link".into(),
+                }
+            } else {
+                io_err("open the lock file", path)(e)
+            }
+        })?;
+    let meta = lock.metadata().map_err(io_err("inspect", path))?;
+    if !meta.is_file() || meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(BindError::UnsafeLock {
+            path: path.to_path_buf(),
+            why: "it is not a plain file of yours".into(),
+        });
+    }
+    Ok(lock)
 }
 
 fn lock_path(socket: &Path) -> PathBuf {
@@ -163,6 +249,53 @@ mod tests {
         drop(stale);
         assert!(path.exists());
         let _again = bind(&path).unwrap();
+    }
+
+    /// The report: another user creating /tmp/trackcache-$UID first (mode
+    /// 0777, a link to their directory, or theirs with a fake daemon in it)
+    /// got the daemon to bind there, or to report "already running".
+    #[tokio::test]
+    async fn a_socket_directory_others_could_write_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = bind(&open.join("d.sock")).err().expect("refused");
+        assert!(matches!(err, BindError::UnsafeDir { .. }), "{err}");
+        assert!(err.to_string().contains("mode 777"), "{err}");
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(bind(&open.join("d.sock")).is_err(), "group-writable too");
+
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = bind(&link.join("d.sock")).err().expect("refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(
+            std::fs::read_dir(&real).unwrap().next().is_none(),
+            "nothing created"
+        );
+
+        let own = rustix::process::geteuid().as_raw();
+        let err = check_dir(&real, own + 1).expect_err("refused");
+        assert!(err.to_string().contains("belongs to uid"), "{err}");
+    }
+
+    /// The report: a link planted at the `.lock` path made the daemon
+    /// create a file where the link pointed.
+    #[tokio::test]
+    async fn a_link_planted_at_the_lock_file_is_refused_and_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let target = dir.path().join("victim");
+        std::os::unix::fs::symlink(&target, run.join("d.sock.lock")).unwrap();
+        let err = bind(&run.join("d.sock")).err().expect("refused");
+        assert!(matches!(err, BindError::UnsafeLock { .. }), "{err}");
+        assert!(!target.exists(), "the link was not followed");
     }
 
     #[tokio::test]

@@ -11,10 +11,10 @@ use tokio_util::sync::CancellationToken;
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::ApiAnswers;
 use crate::cache::lease::Leases;
-use crate::cache::GenericCache;
+use crate::cache::Caches;
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::ingest::Library;
+use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
 use crate::store::Store;
 
@@ -27,7 +27,7 @@ pub struct Daemon {
     /// The persistent store.
     pub store: Store,
     /// The generic key/value cache (hosting the domain caches' namespaces).
-    pub kv: Arc<GenericCache>,
+    pub caches: Arc<Caches>,
     /// The album-year cache.
     pub years: Arc<AlbumYears>,
     /// The API answer cache.
@@ -41,7 +41,7 @@ pub struct Daemon {
     /// Event numbering, log and fan-out.
     pub hub: Arc<Hub>,
     /// The library service, when a library is configured.
-    pub library: Option<Arc<Library>>,
+    pub library: Option<Arc<LibraryService>>,
     /// One permit per allowed connection.
     pub connections: Arc<Semaphore>,
     /// Cancelled when the daemon should stop.
@@ -52,6 +52,23 @@ impl Daemon {
     /// A fresh connection id.
     pub fn new_connection_id(&self) -> u64 {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Logs notices (events that change nothing else, such as a manual
+    /// invalidation's) and publishes them to subscribers.
+    pub fn publish_notices(&self, events: Vec<trackcache_protocol::Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let mut log = self.hub.begin();
+        let numbered = log.number(events);
+        match crate::ingest::log_events(&self.store, &numbered) {
+            Ok(()) => log.persisted(numbered),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not log the notices; the change itself stands")
+            }
+        }
+        log.publish();
     }
 
     /// Open connections right now.

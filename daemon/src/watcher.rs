@@ -24,10 +24,24 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+use trackcache_protocol::SyncReport;
 
 use self::plan::{Action, Fs, Plan};
-use crate::config::SourceFormat;
-use crate::ingest::Trigger;
+use crate::config::LibrarySource;
+
+/// A reason to re-read.
+#[derive(Debug)]
+pub enum Trigger {
+    /// The file system reported a change (settle first). `complete`: a file
+    /// was renamed onto the path, so it is whole already.
+    Changed {
+        /// The change delivered a complete file.
+        complete: bool,
+    },
+    /// Re-read now; send the report to the waiter if any.
+    Rescan(Option<oneshot::Sender<SyncReport>>),
+}
 
 /// The ingest task's handle on the watching thread; the thread ends when
 /// this is dropped.
@@ -48,8 +62,8 @@ enum Msg {
 impl Watcher {
     /// Starts watching `path` on a thread of its own; what cannot be
     /// watched yet is logged and retried on every [`Self::retry_if_needed`].
-    pub fn start(path: &Path, format: &SourceFormat, tx: UnboundedSender<Trigger>) -> Self {
-        let tree = matches!(format, SourceFormat::Command { .. }) && path.is_dir();
+    pub fn start(path: &Path, source: &LibrarySource, tx: UnboundedSender<Trigger>) -> Self {
+        let tree = matches!(source, LibrarySource::Command { .. }) && path.is_dir();
         let (control, rx) = mpsc::channel();
         let mut watching = Watching {
             target: path.to_path_buf(),

@@ -31,7 +31,7 @@ pub use message::{
 pub use request::{KvSet, KvSetRef, Request, TrackQuery};
 pub use response::{
     AlbumSummary, CacheTotals, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus,
-    NamespaceStats, Response, StatsReport, StatusInfo, SyncOutcome, SyncProgress, SyncReport,
-    TrackPage,
+    NamespaceStats, Response, StatsReport, StatusInfo, StoreRecovery, StoreStatus, SyncOutcome,
+    SyncProgress, SyncReport, TrackPage,
 };
 pub use track::{MediaFlags, Track};

@@ -275,6 +275,37 @@ pub struct StatusInfo {
     pub cache: CacheTotals,
     /// The library, when one is configured.
     pub library: Option<LibraryStatus>,
+    /// The store's health.
+    pub store: StoreStatus,
+}
+
+/// The store's health: what start-up found damaged, and whether durable
+/// writes are refused now. Nothing here stops the daemon from serving.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStatus {
+    /// Bytes the data dir occupies (database, journal, snapshot files).
+    pub data_dir_bytes: u64,
+    /// Why durable writes are refused now (a full disk, a failed write),
+    /// if they are; they resume by themselves once the cause is gone.
+    pub writes_refused: Option<String>,
+    /// The database was damaged at start-up and moved aside.
+    pub recovered: Option<StoreRecovery>,
+    /// Journal bytes skipped as damaged at start-up (the records in them
+    /// were lost; every intact record around them was kept).
+    pub journal_damaged_bytes: u64,
+    /// The cache snapshot was damaged at start-up: what was lost and kept.
+    pub snapshot_damage: Option<String>,
+}
+
+/// A damaged database moved aside at start-up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreRecovery {
+    /// Where the damaged database was kept.
+    pub moved_to: String,
+    /// What was wrong with it.
+    pub reason: String,
+    /// When, Unix ms.
+    pub at_ms: u64,
 }
 
 /// Counters summed over namespaces.

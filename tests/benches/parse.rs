@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trackcache_daemon::library::{parse, parse_with, LibraryFormat, Limits};
+use trackcache_daemon::sources::{parse, parse_with, LibraryFormat, Limits};
 use trackcache_tests::generator::{generate, write_apple_xml, write_jsonl, XmlStyle};
 
 fn bench_parse(c: &mut Criterion) {

@@ -2,7 +2,7 @@
 //! both formats and every XML style, and the tracks look like a library.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use trackcache_daemon::library::{parse, LibraryFormat};
+use trackcache_daemon::sources::{parse, LibraryFormat};
 use trackcache_protocol::Track;
 use trackcache_tests::generator::{
     generate, write_apple_xml, write_jsonl, LineEnding, XmlStyle, EXPORT_DATE,

@@ -50,6 +50,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
             "data_dir": s.data_dir,
             "connections": s.connections,
             "max_connections": s.max_connections,
+            "store": s.store,
             "cache": {
                 "namespaces": t.namespaces, "entries": t.entries, "bytes": t.bytes,
                 "hits": t.hits, "negative_hits": t.negative_hits, "misses": t.misses,
@@ -136,8 +137,38 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
             }
         }
     }
+    store_rows(&s.store, &mut rows);
     p.pairs(&rows);
     Ok(Outcome::Done)
+}
+
+/// The store's lines of `status`: its size, and anything that went wrong.
+fn store_rows(st: &trackcache_protocol::StoreStatus, rows: &mut Vec<(&'static str, String)>) {
+    rows.push(("data on disk", bytes(st.data_dir_bytes)));
+    if let Some(why) = &st.writes_refused {
+        rows.push(("writes refused", why.clone()));
+    }
+    if let Some(r) = &st.recovered {
+        rows.push((
+            "store recovered",
+            format!(
+                "the database was damaged ({}); kept as {}, started afresh",
+                r.reason, r.moved_to
+            ),
+        ));
+    }
+    if st.journal_damaged_bytes > 0 {
+        rows.push((
+            "journal damage",
+            format!(
+                "{} skipped at start-up (the writes in them were lost)",
+                bytes(st.journal_damaged_bytes)
+            ),
+        ));
+    }
+    if let Some(d) = &st.snapshot_damage {
+        rows.push(("snapshot damage", d.clone()));
+    }
 }
 
 fn now_ms() -> u64 {

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use trackcache_protocol::{AlbumYearEntry, KvLookup, SetAlbumYear};
 
-use super::generic::{CacheError, GenericCache};
+use super::generic::{CacheError, Caches};
 use super::names::internal_name;
 use super::namespace::Entry;
 use crate::clock;
 use crate::config::types;
-use crate::invalidation::tags::AlbumPair;
+use crate::keys::AlbumPair;
 use crate::normalize::normalize;
+use crate::store::Epoch;
 
 /// What is stored per album.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,12 +29,11 @@ struct Record {
 }
 
 fn encode(r: &Record) -> Vec<u8> {
-    postcard::to_allocvec(r)
-        .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
+    crate::disk::encode_bare(r)
 }
 
 fn decode(bytes: &[u8]) -> Option<Record> {
-    postcard::from_bytes(bytes).ok()
+    crate::disk::decode_bare(bytes)
 }
 
 fn entry_of(r: Record, e: &Entry, now: u64) -> AlbumYearEntry {
@@ -62,15 +62,15 @@ fn pair_of(artist: &str, album: &str) -> Result<AlbumPair, CacheError> {
 
 /// The album-year cache.
 pub struct AlbumYears {
-    kv: Arc<GenericCache>,
+    caches: Arc<Caches>,
     ns: String,
 }
 
 impl AlbumYears {
     /// The cache over the shared namespaces.
-    pub fn new(kv: Arc<GenericCache>) -> Self {
+    pub fn new(caches: Arc<Caches>) -> Self {
         Self {
-            kv,
+            caches,
             ns: internal_name(types::ALBUM_YEAR),
         }
     }
@@ -89,7 +89,7 @@ impl AlbumYears {
     ) -> Result<Option<AlbumYearEntry>, CacheError> {
         let pair = pair_of(artist, album)?;
         let now = clock::now_ms();
-        self.kv.with_ns(&self.ns, |n| {
+        self.caches.with_ns(&self.ns, |n| {
             let accept = |e: &Entry| {
                 decode(&e.value)
                     .is_some_and(|r| matches(&r, &pair) && r.confidence >= min_confidence)
@@ -104,12 +104,13 @@ impl AlbumYears {
     }
 
     /// Stores a year unless a live entry with a higher confidence exists and
-    /// `force` is off. Returns whether it was stored, and the current entry.
+    /// `force` is off. Returns whether it was stored, the current entry, and
+    /// the epoch to sync before acknowledging it.
     pub fn set(
         &self,
         req: SetAlbumYear,
         fingerprint: u64,
-    ) -> Result<(bool, AlbumYearEntry), CacheError> {
+    ) -> Result<(bool, AlbumYearEntry, Epoch), CacheError> {
         let pair = pair_of(&req.artist, &req.album)?;
         if req.confidence > 100 {
             return Err(CacheError::BadName(format!(
@@ -119,12 +120,12 @@ impl AlbumYears {
         }
         let now = clock::now_ms();
         let stored_at = req.stored_at_ms.unwrap_or(now).min(now);
-        self.kv.with_ns(&self.ns, |n| {
+        self.caches.writing_ns(&self.ns, |n| {
             let key = pair.key();
             if let Some(current) = n.peek(&key).filter(|e| e.is_live(now)) {
                 if let Some(r) = decode(&current.value).filter(|r| matches(r, &pair)) {
                     if r.confidence > req.confidence && !req.force {
-                        return Ok((false, entry_of(r, current, now)));
+                        return Ok((false, entry_of(r, current, now), Epoch::NONE));
                     }
                 }
             }
@@ -153,16 +154,16 @@ impl AlbumYears {
                 tags: Vec::new(),
             };
             let shown = entry_of(record, &entry, now);
-            self.kv.put_in(n, &self.ns, &key, entry)?;
-            Ok((true, shown))
+            let (_, epoch) = self.caches.put_in(n, &self.ns, &key, entry)?;
+            Ok((true, shown, epoch))
         })
     }
 
     /// Deletes an album's year.
     pub fn delete(&self, artist: &str, album: &str) -> Result<bool, CacheError> {
         let pair = pair_of(artist, album)?;
-        let gone = self.kv.with_ns(&self.ns, |n| {
-            Ok(self.kv.invalidate_in(n, &self.ns, &[pair.key().into()]))
+        let gone = self.caches.with_ns(&self.ns, |n| {
+            Ok(self.caches.invalidate_in(n, &self.ns, &[pair.key().into()]))
         })?;
         Ok(!gone.is_empty())
     }
@@ -170,7 +171,7 @@ impl AlbumYears {
     /// Drops the pair's entry (for invalidation); returns the dropped keys.
     pub fn invalidate(&self, pair: &AlbumPair, unless_year: Option<Option<i32>>) -> Vec<Arc<str>> {
         let key: Arc<str> = pair.key().into();
-        let dropped = self.kv.with_ns(&self.ns, |n| {
+        let dropped = self.caches.with_ns(&self.ns, |n| {
             let keep = match (unless_year, n.peek(&key).and_then(|e| decode(&e.value))) {
                 (Some(year), Some(r)) => year == Some(r.year),
                 _ => false,
@@ -178,7 +179,7 @@ impl AlbumYears {
             Ok(if keep {
                 Vec::new()
             } else {
-                self.kv
+                self.caches
                     .invalidate_in(n, &self.ns, std::slice::from_ref(&key))
             })
         });
@@ -187,17 +188,17 @@ impl AlbumYears {
 
     /// Drops every entry whose artist is `artist` (normalized); returns the keys.
     pub fn invalidate_artist(&self, artist: &str) -> Vec<Arc<str>> {
-        let prefix = format!("{}{}", normalize(artist), crate::invalidation::tags::SEP);
-        let dropped = self.kv.with_ns(&self.ns, |n| {
+        let prefix = format!("{}{}", normalize(artist), crate::keys::SEP);
+        let dropped = self.caches.with_ns(&self.ns, |n| {
             let keys = n.keys_with_prefix(&prefix);
-            Ok(self.kv.invalidate_in(n, &self.ns, &keys))
+            Ok(self.caches.invalidate_in(n, &self.ns, &keys))
         });
         dropped.unwrap_or_default()
     }
 
     /// Drops entries whose stored album fingerprint differs from `current(pair)`.
     pub fn invalidate_stale(&self, current: impl Fn(&AlbumPair) -> u64) -> Vec<Arc<str>> {
-        let dropped = self.kv.with_ns(&self.ns, |n| {
+        let dropped = self.caches.with_ns(&self.ns, |n| {
             let stale: Vec<Arc<str>> = n
                 .iter()
                 .filter_map(|(k, e)| {
@@ -206,7 +207,7 @@ impl AlbumYears {
                     (current(&pair) != r.fingerprint).then(|| k.clone())
                 })
                 .collect();
-            Ok(self.kv.invalidate_in(n, &self.ns, &stale))
+            Ok(self.caches.invalidate_in(n, &self.ns, &stale))
         });
         dropped.unwrap_or_default()
     }

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use trackcache_protocol::{ApiEntry, ApiOutcome, KvLookup, SetApiResult};
 
-use super::generic::{CacheError, GenericCache};
+use super::generic::{CacheError, Caches};
 use super::names::internal_name;
 use super::namespace::Entry;
 use crate::clock;
 use crate::config::types;
-use crate::invalidation::rules::ApiScope;
-use crate::invalidation::tags::{AlbumPair, SEP};
+use crate::keys::{AlbumPair, ApiScope, SEP};
 use crate::normalize::normalize;
+use crate::store::Epoch;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Record {
@@ -54,15 +54,15 @@ fn pair_of(artist: &str, album: &str, source: &str) -> Result<AlbumPair, CacheEr
 
 /// The API cache.
 pub struct ApiAnswers {
-    kv: Arc<GenericCache>,
+    caches: Arc<Caches>,
     names: [(String, &'static str); 3],
 }
 
 impl ApiAnswers {
     /// The cache over the shared namespaces.
-    pub fn new(kv: Arc<GenericCache>) -> Self {
+    pub fn new(caches: Arc<Caches>) -> Self {
         Self {
-            kv,
+            caches,
             names: API_TYPES.map(|t| (internal_name(t), t)),
         }
     }
@@ -85,7 +85,7 @@ impl ApiAnswers {
         for (ns, _) in &self.names {
             // Only the namespace that holds the key counts a hit; a miss is
             // counted once, in the first (found) namespace.
-            let found = self.kv.with_ns(ns, |n| {
+            let found = self.caches.with_ns(ns, |n| {
                 if n.peek(&k).is_none() {
                     return Ok(None);
                 }
@@ -98,22 +98,23 @@ impl ApiAnswers {
                 return Ok(found);
             }
         }
-        self.kv.with_ns(&self.names[0].0, |n| {
+        self.caches.with_ns(&self.names[0].0, |n| {
             n.get(&k, now);
             Ok(None)
         })
     }
 
-    /// Stores an answer, replacing whatever outcome was cached before.
-    pub fn set(&self, req: SetApiResult) -> Result<Option<u64>, CacheError> {
+    /// Stores an answer, replacing whatever outcome was cached before;
+    /// returns its remaining TTL and the epoch to sync before acknowledging it.
+    pub fn set(&self, req: SetApiResult) -> Result<(Option<u64>, Epoch), CacheError> {
         let pair = pair_of(&req.artist, &req.album, &req.source)?;
         let k = key(&pair, &req.source);
         let now = clock::now_ms();
         let stored_at = req.stored_at_ms.unwrap_or(now).min(now);
         let target = internal_name(content_type(&req.outcome));
         for (ns, _) in self.names.iter().filter(|(ns, _)| *ns != target) {
-            self.kv.with_ns(ns, |n| {
-                Ok(self.kv.invalidate_in(n, ns, &[k.as_str().into()]))
+            self.caches.with_ns(ns, |n| {
+                Ok(self.caches.invalidate_in(n, ns, &[k.as_str().into()]))
             })?;
         }
         let record = Record {
@@ -122,7 +123,7 @@ impl ApiAnswers {
             album: req.album.trim().to_owned(),
             outcome: req.outcome,
         };
-        self.kv.with_ns(&target, |n| {
+        self.caches.writing_ns(&target, |n| {
             let expires_at_ms = n.expiry_for(None, false, stored_at);
             if expires_at_ms.is_some_and(|t| t <= now) {
                 // One wording per content type, so reports can group them.
@@ -132,16 +133,14 @@ impl ApiAnswers {
                 )));
             }
             let entry = Entry {
-                value: postcard::to_allocvec(&record)
-                    .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
-                    .into(),
+                value: crate::disk::encode_bare(&record).into(),
                 negative: false,
                 stored_at_ms: stored_at,
                 expires_at_ms,
                 tags: Vec::new(),
             };
-            let out = self.kv.put_in(n, &target, &k, entry)?;
-            Ok(out.expires_at_ms.map(|t| t.saturating_sub(now)))
+            let (out, epoch) = self.caches.put_in(n, &target, &k, entry)?;
+            Ok((out.expires_at_ms.map(|t| t.saturating_sub(now)), epoch))
         })
     }
 
@@ -152,9 +151,9 @@ impl ApiAnswers {
         let mut existed = false;
         for (ns, _) in &self.names {
             existed |= !self
-                .kv
+                .caches
                 .with_ns(ns, |n| {
-                    Ok(self.kv.invalidate_in(n, ns, std::slice::from_ref(&k)))
+                    Ok(self.caches.invalidate_in(n, ns, std::slice::from_ref(&k)))
                 })?
                 .is_empty();
         }
@@ -177,9 +176,9 @@ impl ApiAnswers {
             if scope == ApiScope::Retryable && *ct == types::SUCCESSFUL_API {
                 continue;
             }
-            let dropped = self.kv.with_ns(ns, |n| {
+            let dropped = self.caches.with_ns(ns, |n| {
                 let keys = n.keys_with_prefix(prefix);
-                Ok(self.kv.invalidate_in(n, ns, &keys))
+                Ok(self.caches.invalidate_in(n, ns, &keys))
             });
             out.extend(dropped.unwrap_or_default().into_iter().map(|k| (*ct, k)));
         }
@@ -188,7 +187,7 @@ impl ApiAnswers {
 }
 
 fn shown(e: &Entry, now: u64) -> Option<ApiEntry> {
-    let r: Record = postcard::from_bytes(&e.value).ok()?;
+    let r: Record = crate::disk::decode_bare(&e.value)?;
     Some(ApiEntry {
         source: r.source,
         artist: r.artist,

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tokio_util::sync::CancellationToken;
 use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
 
 use super::expiry::Schedule;
@@ -16,7 +15,7 @@ use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
 use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
-use crate::store::{KvFields, Store, StoreError};
+use crate::store::{Epoch, KvFields, Store, StoreError, WriteFailure};
 
 /// Why a cache operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -27,25 +26,33 @@ pub enum CacheError {
     /// The entry cannot fit.
     #[error(transparent)]
     TooLarge(#[from] EntryTooLarge),
-    /// The disk write failed; nothing was changed.
+    /// The disk refused the write; nothing was changed.
     #[error("the entry was not stored: {0}")]
     Store(#[from] StoreError),
+    /// The journal write that would have made it durable failed; the
+    /// write was undone (its keys forgotten).
+    #[error("the write was not stored: {0}")]
+    NotDurable(#[from] WriteFailure),
 }
 
-/// The cache.
-pub struct GenericCache {
+/// Every namespace, client and internal, with their persistence.
+pub struct Caches {
     policies: CachePolicies,
     pub(super) internal: HashMap<String, NamespacePolicy>,
     pub(super) store: Store,
     /// foldhash: a namespace is looked up on every request; SipHash's DoS
     /// resistance buys nothing for a few names from same-user clients.
     pub(super) namespaces: Mutex<HashMap<String, Namespace, foldhash::fast::RandomState>>,
-    schedule: Schedule,
+    pub(super) schedule: Schedule,
     /// A compaction is under way (they do not overlap).
     pub(super) compacting: std::sync::atomic::AtomicBool,
+    /// Durable writes hold it shared; a library-driven invalidation holds
+    /// it alone while it drops entries and journals its watermark, so no
+    /// client write is journaled between them (see `Caches::invalidation`).
+    pub(super) gate: parking_lot::RwLock<()>,
 }
 
-impl GenericCache {
+impl Caches {
     /// Builds the cache and restores every persistent namespace from the store.
     pub fn restore(
         policies: CachePolicies,
@@ -64,6 +71,7 @@ impl GenericCache {
             namespaces: Mutex::new(HashMap::default()),
             schedule: Schedule::default(),
             compacting: std::sync::atomic::AtomicBool::new(false),
+            gate: parking_lot::RwLock::new(()),
         };
         cache.load()?;
         // Start from a clean snapshot: what the journal replayed goes into
@@ -111,28 +119,42 @@ impl GenericCache {
         f(n)
     }
 
+    /// Runs `f` on a namespace for a durable write: `with_ns`, holding the
+    /// write gate shared (taken first: the lock order is gate, then
+    /// namespaces), so a library-driven invalidation does not interleave.
+    pub fn writing_ns<T>(
+        &self,
+        ns: &str,
+        f: impl FnOnce(&mut Namespace) -> Result<T, CacheError>,
+    ) -> Result<T, CacheError> {
+        let _gate = self.gate.read();
+        self.with_ns(ns, f)
+    }
+
     /// Stores `entry` under `key` in `n` (named `ns`): disk first for a
-    /// persistent namespace, so a refused write changes nothing.
+    /// persistent namespace, so a refused write changes nothing. Call it
+    /// inside `writing_ns`.
     pub fn put_in(
         &self,
         n: &mut Namespace,
         ns: &str,
         key: &str,
         entry: Entry,
-    ) -> Result<SetOutcome, CacheError> {
-        self.admit(n, ns, key, fields(&entry))?;
-        self.apply(n, ns, key, entry)
+    ) -> Result<(SetOutcome, Epoch), CacheError> {
+        let epoch = self.admit(n, ns, key, fields(&entry))?;
+        Ok((self.apply(n, ns, key, entry)?, epoch))
     }
 
     /// The checks and the disk write of a put, before anything in memory
-    /// changes: the entry must fit, and a persistent one is journaled.
+    /// changes: the entry must fit, and a persistent one is journaled (the
+    /// epoch to sync before acknowledging it).
     fn admit(
         &self,
         n: &Namespace,
         ns: &str,
         key: &str,
         entry: KvFields<'_>,
-    ) -> Result<(), CacheError> {
+    ) -> Result<Epoch, CacheError> {
         let size = (key.len() + entry.value.len()) as u64;
         if size > n.policy().max_bytes {
             return Err(EntryTooLarge {
@@ -142,9 +164,9 @@ impl GenericCache {
             .into());
         }
         if n.policy().persistent {
-            self.store.put_kv(ns, key, entry)?;
+            return Ok(self.store.put_kv(ns, key, entry)?);
         }
-        Ok(())
+        Ok(Epoch::NONE)
     }
 
     /// The in-memory half of a put that `admit` accepted.
@@ -182,13 +204,16 @@ impl GenericCache {
         gone
     }
 
-    /// Every entry of an internal or client namespace, dropped for invalidation.
-    pub fn invalidate_namespace(&self, ns: &str) -> Result<Vec<Arc<str>>, CacheError> {
+    /// Every entry of an internal or client namespace, dropped for
+    /// invalidation; the epoch to sync for it to be durable.
+    pub fn invalidate_namespace(&self, ns: &str) -> Result<(Vec<Arc<str>>, Epoch), CacheError> {
         self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.clear_kv_namespace(ns)?;
-            }
-            Ok(n.invalidate_all())
+            let epoch = if n.policy().persistent {
+                self.store.clear_kv_namespace(ns)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.invalidate_all(), epoch))
         })
     }
 
@@ -230,17 +255,18 @@ impl GenericCache {
         self.with_ns(ns, |n| Ok(n.get(key, now)))
     }
 
-    /// Stores a client value or negative marker.
-    pub fn set(&self, req: KvSetRef<'_>) -> Result<KvStored, CacheError> {
+    /// Stores a client value or negative marker; the epoch to sync before
+    /// acknowledging it.
+    pub fn set(&self, req: KvSetRef<'_>) -> Result<(KvStored, Epoch), CacheError> {
         validate_namespace(req.namespace)?;
         validate_key(req.key)?;
         let tags = req
             .tags
             .iter()
-            .map(|t| crate::invalidation::tags::normalize_tag(t).map_err(CacheError::BadName))
+            .map(|t| crate::keys::normalize_tag(t).map_err(|e| CacheError::BadName(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
         let now = clock::now_ms();
-        self.with_ns(req.namespace, |n| {
+        self.writing_ns(req.namespace, |n| {
             let expires_at_ms = n.expiry_for(req.ttl_ms, req.negative, now);
             let value = if req.negative { &[][..] } else { req.value };
             let stored = KvFields {
@@ -250,7 +276,7 @@ impl GenericCache {
                 expires_at_ms,
                 tags: &tags,
             };
-            self.admit(n, req.namespace, req.key, stored)?;
+            let epoch = self.admit(n, req.namespace, req.key, stored)?;
             // Admitted: nothing fails from here, so the entry being replaced
             // may give up its buffer to the new value.
             let entry = Entry {
@@ -262,35 +288,40 @@ impl GenericCache {
             };
             let persistent = n.policy().persistent;
             let outcome = self.apply(n, req.namespace, req.key, entry)?;
-            Ok(KvStored {
+            let stored = KvStored {
                 expires_in_ms: outcome.expires_at_ms.map(|t| t.saturating_sub(now)),
                 evicted: outcome.evicted.len() as u64,
                 persistent,
-            })
+            };
+            Ok((stored, epoch))
         })
     }
 
     /// Deletes one client key; true when a live entry was removed.
-    pub fn delete(&self, ns: &str, key: &str) -> Result<bool, CacheError> {
+    pub fn delete(&self, ns: &str, key: &str) -> Result<(bool, Epoch), CacheError> {
         validate_namespace(ns)?;
         validate_key(key)?;
         let now = clock::now_ms();
-        self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.delete_kv(ns, key)?;
-            }
-            Ok(n.delete(key, now))
+        self.writing_ns(ns, |n| {
+            let epoch = if n.policy().persistent {
+                self.store.delete_kv(ns, key)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.delete(key, now), epoch))
         })
     }
 
     /// Removes every entry of a client namespace.
-    pub fn clear(&self, ns: &str) -> Result<u64, CacheError> {
+    pub fn clear(&self, ns: &str) -> Result<(u64, Epoch), CacheError> {
         validate_namespace(ns)?;
-        self.with_ns(ns, |n| {
-            if n.policy().persistent {
-                self.store.clear_kv_namespace(ns)?;
-            }
-            Ok(n.clear())
+        self.writing_ns(ns, |n| {
+            let epoch = if n.policy().persistent {
+                self.store.clear_kv_namespace(ns)?
+            } else {
+                Epoch::NONE
+            };
+            Ok((n.clear(), epoch))
         })
     }
 
@@ -335,10 +366,12 @@ impl GenericCache {
     }
 
     fn forget_on_disk(&self, ns: &str, key: &str) {
-        // Memory already dropped it; a failed disk delete only means the
-        // entry comes back at the next start and is expired or evicted then.
+        // Memory already dropped it. If the disk cannot be told, memory and
+        // disk differ until the store has saved the caches whole again.
         if let Err(e) = self.store.delete_kv(ns, key) {
-            tracing::warn!(namespace = ns, key, error = %e, "could not delete entry on disk");
+            self.store.diverged(&format!(
+                "a cache entry dropped in memory could not be deleted on disk ({e})"
+            ));
         }
     }
 
@@ -358,12 +391,5 @@ impl GenericCache {
             }
         }
         next
-    }
-
-    /// The expiry task; runs until shutdown.
-    pub async fn run_expiry(self: Arc<Self>, shutdown: CancellationToken) {
-        self.schedule
-            .run(shutdown, |now| self.purge_expired(now))
-            .await;
     }
 }

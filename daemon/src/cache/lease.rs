@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use crate::keys::LeaseKey;
+
 struct Lease {
     holder: u64,
     expires_at: Instant,
@@ -39,7 +41,7 @@ pub enum Acquire {
 /// The lease table.
 #[derive(Default)]
 pub struct Leases {
-    table: Mutex<HashMap<String, Lease>>,
+    table: Mutex<HashMap<LeaseKey, Lease>>,
     /// Leases held: lets every set skip the table when none is.
     held: AtomicUsize,
     next_id: AtomicU64,
@@ -48,7 +50,7 @@ pub struct Leases {
 
 impl Leases {
     /// Takes the lease on `key` for connection `conn`, unless another live one exists.
-    pub fn acquire(&self, key: &str, conn: u64, lease: Duration) -> Acquire {
+    pub fn acquire(&self, key: &LeaseKey, conn: u64, lease: Duration) -> Acquire {
         let now = Instant::now();
         let mut table = self.table.lock();
         if let Some(l) = table.get(key) {
@@ -61,7 +63,7 @@ impl Leases {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let old = table.insert(
-            key.to_owned(),
+            key.clone(),
             Lease {
                 holder: conn,
                 expires_at: now + lease,
@@ -87,7 +89,7 @@ impl Leases {
     }
 
     /// The key was set: the lease (if any) is done and its waiters wake.
-    pub fn complete(&self, key: &str) {
+    pub fn complete(&self, key: &LeaseKey) {
         if let Some(l) = self.table.lock().remove(key) {
             self.held.fetch_sub(1, Ordering::Release);
             l.done.notify_waiters();
@@ -137,26 +139,30 @@ impl Leases {
 mod tests {
     use super::*;
 
+    fn key(k: &str) -> LeaseKey {
+        LeaseKey::kv("ns", k)
+    }
+
     #[test]
     fn first_caller_holds_others_wait_and_completion_frees() {
         let l = Leases::default();
-        let Acquire::Granted { id, .. } = l.acquire("k", 1, Duration::from_secs(5)) else {
+        let Acquire::Granted { id, .. } = l.acquire(&key("k"), 1, Duration::from_secs(5)) else {
             panic!("granted")
         };
         assert!(id > 0);
         assert!(matches!(
-            l.acquire("k", 2, Duration::from_secs(5)),
+            l.acquire(&key("k"), 2, Duration::from_secs(5)),
             Acquire::Held { .. }
         ));
         // The holder asking again keeps it (a retry after its own timeout).
         assert!(matches!(
-            l.acquire("k", 1, Duration::from_secs(5)),
+            l.acquire(&key("k"), 1, Duration::from_secs(5)),
             Acquire::Granted { .. }
         ));
-        l.complete("k");
+        l.complete(&key("k"));
         assert!(l.is_empty());
         assert!(matches!(
-            l.acquire("k", 2, Duration::from_secs(5)),
+            l.acquire(&key("k"), 2, Duration::from_secs(5)),
             Acquire::Granted { .. }
         ));
     }
@@ -164,15 +170,15 @@ mod tests {
     #[test]
     fn expired_leases_are_taken_over_and_disconnects_release() {
         let l = Leases::default();
-        l.acquire("k", 1, Duration::ZERO);
+        l.acquire(&key("k"), 1, Duration::ZERO);
         assert!(
             matches!(
-                l.acquire("k", 2, Duration::from_secs(5)),
+                l.acquire(&key("k"), 2, Duration::from_secs(5)),
                 Acquire::Granted { .. }
             ),
             "expired"
         );
-        l.acquire("j", 2, Duration::from_secs(5));
+        l.acquire(&key("j"), 2, Duration::from_secs(5));
         l.release_connection(2);
         assert!(l.is_empty());
         assert!(!l.any_held(), "the count follows takeovers and releases");
@@ -181,14 +187,14 @@ mod tests {
     #[tokio::test]
     async fn waiters_wake_on_completion() {
         let l = Arc::new(Leases::default());
-        l.acquire("k", 1, Duration::from_secs(30));
-        let Acquire::Held { done, .. } = l.acquire("k", 2, Duration::from_secs(30)) else {
+        l.acquire(&key("k"), 1, Duration::from_secs(30));
+        let Acquire::Held { done, .. } = l.acquire(&key("k"), 2, Duration::from_secs(30)) else {
             panic!("held")
         };
         let wait = done.notified();
         tokio::pin!(wait);
         wait.as_mut().enable();
-        l.complete("k");
+        l.complete(&key("k"));
         tokio::time::timeout(Duration::from_secs(5), wait)
             .await
             .expect("woken");

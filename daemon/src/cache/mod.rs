@@ -13,6 +13,6 @@ mod names;
 mod namespace;
 mod persist;
 
-pub use generic::{CacheError, GenericCache};
+pub use generic::{CacheError, Caches};
 pub use names::{internal_name, validate_namespace, MAX_KEY_LEN, MAX_NAMESPACES};
 pub use namespace::{Counters, Entry, EntryTooLarge, Namespace, SetOutcome};

@@ -1,6 +1,6 @@
 //! `Status` and `Shutdown`.
 
-use trackcache_protocol::{Response, StatusInfo, PROTOCOL_VERSION};
+use trackcache_protocol::{Response, StatusInfo, StoreRecovery, StoreStatus, PROTOCOL_VERSION};
 
 use crate::state::Daemon;
 
@@ -15,9 +15,25 @@ pub fn status(d: &Daemon) -> Response {
         data_dir: d.config.data_dir.display().to_string(),
         connections: d.open_connections(),
         max_connections: u32::try_from(d.config.max_connections).unwrap_or(u32::MAX),
-        cache: d.kv.totals(),
+        cache: d.caches.totals(),
         library: d.library.as_ref().map(|l| l.status()),
+        store: store_status(d),
     }))
+}
+
+fn store_status(d: &Daemon) -> StoreStatus {
+    let h = d.store.health();
+    StoreStatus {
+        data_dir_bytes: d.store.size_on_disk(),
+        writes_refused: h.degraded,
+        recovered: h.recovered.map(|r| StoreRecovery {
+            moved_to: r.moved_to.display().to_string(),
+            reason: r.reason,
+            at_ms: r.at_ms,
+        }),
+        journal_damaged_bytes: h.journal_damaged_bytes,
+        snapshot_damage: h.snapshot_damage,
+    }
 }
 
 /// Starts a graceful shutdown; the reply goes out before the connection closes.

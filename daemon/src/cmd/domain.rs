@@ -3,46 +3,43 @@
 use std::time::{Duration, Instant};
 
 use trackcache_protocol::{
-    CacheKey, CachedValue, ErrorCode, ErrorReply, InvalidateTarget, KvLookup, LookupOutcome,
-    Response, SetAlbumYear, SetApiResult,
+    CacheKey, CachedValue, ErrorCode, InvalidateTarget, KvLookup, LookupOutcome, Response,
+    SetAlbumYear, SetApiResult,
 };
 
-use super::{cache_error, Ctx};
+use super::Ctx;
 use crate::cache::lease::Acquire;
 use crate::cache::validate_namespace;
 use crate::config::types;
-use crate::invalidation::tags::AlbumPair;
-use crate::normalize::normalize;
+use crate::error::Refusal;
+use crate::keys::{AlbumPair, LeaseKey};
 use crate::state::Daemon;
 
 /// Default lease and wait, when the request says 0.
 const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
-fn bad(msg: impl Into<String>) -> ErrorReply {
-    ErrorReply::new(ErrorCode::BAD_REQUEST, msg)
+fn pair(artist: &str, album: &str) -> Result<AlbumPair, Refusal> {
+    AlbumPair::new(artist, album)
+        .ok_or_else(|| Refusal::bad_request("artist and album must not be blank"))
 }
 
-/// The lease-table key of a cache key, and its content type.
-fn lease_key(key: &CacheKey) -> Result<(String, &'static str), ErrorReply> {
-    let pair = |a: &str, b: &str| {
-        AlbumPair::new(a, b).ok_or_else(|| bad("artist and album must not be blank"))
-    };
+/// The lease of a cache key, and its content type.
+fn lease_key(key: &CacheKey) -> Result<(LeaseKey, &'static str), Refusal> {
     Ok(match key {
-        CacheKey::AlbumYear { artist, album } => (
-            format!("y{}", pair(artist, album)?.key()),
-            types::ALBUM_YEAR,
-        ),
+        CacheKey::AlbumYear { artist, album } => {
+            (LeaseKey::AlbumYear(pair(artist, album)?), types::ALBUM_YEAR)
+        }
         CacheKey::Api {
             source,
             artist,
             album,
         } => (
-            format!("a{}{}", pair(artist, album)?.prefix(), normalize(source)),
+            LeaseKey::api(pair(artist, album)?, source),
             types::SUCCESSFUL_API,
         ),
         CacheKey::Kv { namespace, key } => {
-            validate_namespace(namespace).map_err(cache_error)?;
-            (format!("k{namespace}\0{key}"), types::GENERIC)
+            validate_namespace(namespace).map_err(Refusal::from)?;
+            (LeaseKey::kv(namespace, key), types::GENERIC)
         }
     })
 }
@@ -53,26 +50,24 @@ pub fn get_year(
     artist: &str,
     album: &str,
     min_confidence: u8,
-) -> Result<Response, ErrorReply> {
-    d.years
-        .get(artist, album, min_confidence)
-        .map(Response::AlbumYear)
-        .map_err(cache_error)
+) -> Result<Response, Refusal> {
+    Ok(Response::AlbumYear(d.years.get(
+        artist,
+        album,
+        min_confidence,
+    )?))
 }
 
 /// `SetAlbumYear`: stores with the album's current fingerprint, completes any lease.
-pub fn set_year(d: &Daemon, ctx: &mut Ctx, req: SetAlbumYear) -> Result<Response, ErrorReply> {
-    let lease = lease_key(&CacheKey::AlbumYear {
-        artist: req.artist.clone(),
-        album: req.album.clone(),
-    })?;
-    let fingerprint = match (&d.library, AlbumPair::new(&req.artist, &req.album)) {
-        (Some(lib), Some(p)) => lib.album(&p).fingerprint,
-        _ => 0,
-    };
-    let (stored, current) = d.years.set(req, fingerprint).map_err(cache_error)?;
-    ctx.needs_sync |= stored;
-    d.leases.complete(&lease.0);
+pub fn set_year(d: &Daemon, ctx: &mut Ctx, req: SetAlbumYear) -> Result<Response, Refusal> {
+    let p = pair(&req.artist, &req.album)?;
+    let fingerprint = d
+        .library
+        .as_ref()
+        .map_or(0, |lib| lib.album(&p).fingerprint);
+    let (stored, current, epoch) = d.years.set(req, fingerprint)?;
+    ctx.wrote(epoch);
+    d.leases.complete(&LeaseKey::AlbumYear(p));
     Ok(Response::AlbumYearStored { stored, current })
 }
 
@@ -82,37 +77,23 @@ pub fn delete_year(
     ctx: &mut Ctx,
     artist: &str,
     album: &str,
-) -> Result<Response, ErrorReply> {
-    ctx.needs_sync = true;
-    d.years
-        .delete(artist, album)
-        .map(|existed| Response::Deleted { existed })
-        .map_err(cache_error)
+) -> Result<Response, Refusal> {
+    let existed = d.years.delete(artist, album)?;
+    ctx.wrote(d.caches.pending_epoch());
+    Ok(Response::Deleted { existed })
 }
 
 /// `GetApiResult`.
-pub fn get_api(
-    d: &Daemon,
-    source: &str,
-    artist: &str,
-    album: &str,
-) -> Result<Response, ErrorReply> {
-    d.api
-        .get(source, artist, album)
-        .map(Response::ApiResult)
-        .map_err(cache_error)
+pub fn get_api(d: &Daemon, source: &str, artist: &str, album: &str) -> Result<Response, Refusal> {
+    Ok(Response::ApiResult(d.api.get(source, artist, album)?))
 }
 
 /// `SetApiResult`: stores, completes any lease.
-pub fn set_api(d: &Daemon, ctx: &mut Ctx, req: SetApiResult) -> Result<Response, ErrorReply> {
-    let lease = lease_key(&CacheKey::Api {
-        source: req.source.clone(),
-        artist: req.artist.clone(),
-        album: req.album.clone(),
-    })?;
-    let expires_in_ms = d.api.set(req).map_err(cache_error)?;
-    ctx.needs_sync = true;
-    d.leases.complete(&lease.0);
+pub fn set_api(d: &Daemon, ctx: &mut Ctx, req: SetApiResult) -> Result<Response, Refusal> {
+    let lease = LeaseKey::api(pair(&req.artist, &req.album)?, &req.source);
+    let (expires_in_ms, epoch) = d.api.set(req)?;
+    ctx.wrote(epoch);
+    d.leases.complete(&lease);
     Ok(Response::ApiStored { expires_in_ms })
 }
 
@@ -123,32 +104,24 @@ pub fn delete_api(
     source: &str,
     artist: &str,
     album: &str,
-) -> Result<Response, ErrorReply> {
-    ctx.needs_sync = true;
-    d.api
-        .delete(source, artist, album)
-        .map(|existed| Response::Deleted { existed })
-        .map_err(cache_error)
+) -> Result<Response, Refusal> {
+    let existed = d.api.delete(source, artist, album)?;
+    ctx.wrote(d.caches.pending_epoch());
+    Ok(Response::Deleted { existed })
 }
 
 /// The key's value, if cached.
-fn cached(d: &Daemon, key: &CacheKey) -> Result<Option<CachedValue>, ErrorReply> {
+fn cached(d: &Daemon, key: &CacheKey) -> Result<Option<CachedValue>, Refusal> {
     Ok(match key {
-        CacheKey::AlbumYear { artist, album } => d
-            .years
-            .get(artist, album, 0)
-            .map_err(cache_error)?
-            .map(CachedValue::AlbumYear),
+        CacheKey::AlbumYear { artist, album } => {
+            d.years.get(artist, album, 0)?.map(CachedValue::AlbumYear)
+        }
         CacheKey::Api {
             source,
             artist,
             album,
-        } => d
-            .api
-            .get(source, artist, album)
-            .map_err(cache_error)?
-            .map(CachedValue::Api),
-        CacheKey::Kv { namespace, key } => match d.kv.get(namespace, key).map_err(cache_error)? {
+        } => d.api.get(source, artist, album)?.map(CachedValue::Api),
+        CacheKey::Kv { namespace, key } => match d.caches.get(namespace, key)? {
             KvLookup::Miss => None,
             hit => Some(CachedValue::Kv(hit)),
         },
@@ -162,7 +135,7 @@ pub async fn lookup(
     key: CacheKey,
     lease_ms: u64,
     wait_ms: u64,
-) -> Result<Response, ErrorReply> {
+) -> Result<Response, Refusal> {
     let (lkey, ct) = lease_key(&key)?;
     let lease = if lease_ms == 0 {
         DEFAULT_LEASE
@@ -202,7 +175,7 @@ pub async fn lookup(
         }
         let now = Instant::now();
         if now >= deadline {
-            return Err(ErrorReply::new(
+            return Err(Refusal::new(
                 ErrorCode::TIMEOUT,
                 format!(
                     "waited {} ms for another client's lease on this key; try again",
@@ -217,17 +190,15 @@ pub async fn lookup(
     }
 }
 
-/// `Invalidate`.
-pub fn invalidate(
-    d: &Daemon,
-    ctx: &mut Ctx,
-    target: &InvalidateTarget,
-) -> Result<Response, ErrorReply> {
+/// `Invalidate`: drops, waits until the drops are durable, then logs and
+/// publishes the notices (an announced invalidation is a durable one).
+pub async fn invalidate(d: &Daemon, target: &InvalidateTarget) -> Result<Response, Refusal> {
     let lib = d
         .library
         .as_deref()
-        .map(|l| l as &dyn crate::invalidation::Library);
-    let dropped = d.invalidator.manual(target, lib).map_err(bad)?;
-    ctx.needs_sync = true;
+        .map(|l| l as &dyn crate::invalidation::LibraryView);
+    let (dropped, epoch, notices) = d.invalidator.manual(target, lib)?;
+    d.caches.sync(epoch).await?;
+    d.publish_notices(notices);
     Ok(Response::Invalidated { dropped })
 }

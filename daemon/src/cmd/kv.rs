@@ -1,26 +1,26 @@
 //! Generic-cache requests: `KvGet`, `KvSet`, `KvDelete`, `KvClearNamespace`.
 
-use trackcache_protocol::{ErrorReply, KvSetRef, Response};
+use trackcache_protocol::{KvSetRef, Response};
 
-use super::{cache_error, Ctx};
+use super::Ctx;
+use crate::error::Refusal;
+use crate::keys::LeaseKey;
 use crate::state::Daemon;
 
 /// `KvGet`.
-pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, ErrorReply> {
-    d.kv.get(ns, key)
-        .map(Response::KvValue)
-        .map_err(cache_error)
+pub fn get(d: &Daemon, ns: &str, key: &str) -> Result<Response, Refusal> {
+    Ok(Response::KvValue(d.caches.get(ns, key)?))
 }
 
 /// `KvSet`: a set of a key completes any lease on it.
-pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, ErrorReply> {
+pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, Refusal> {
     // The lease key is built only when some lease exists: most sets pay nothing.
     let lease = d
         .leases
         .any_held()
-        .then(|| format!("k{}\0{}", set.namespace, set.key));
-    let stored = d.kv.set(set).map_err(cache_error)?;
-    ctx.needs_sync |= stored.persistent;
+        .then(|| LeaseKey::kv(set.namespace, set.key));
+    let (stored, epoch) = d.caches.set(set)?;
+    ctx.wrote(epoch);
     if let Some(lease) = lease {
         d.leases.complete(&lease);
     }
@@ -28,15 +28,15 @@ pub fn set(d: &Daemon, ctx: &mut Ctx, set: KvSetRef<'_>) -> Result<Response, Err
 }
 
 /// `KvDelete`.
-pub fn delete(d: &Daemon, ctx: &mut Ctx, ns: &str, key: &str) -> Result<Response, ErrorReply> {
-    let existed = d.kv.delete(ns, key).map_err(cache_error)?;
-    ctx.needs_sync |= d.kv.is_persistent(ns);
+pub fn delete(d: &Daemon, ctx: &mut Ctx, ns: &str, key: &str) -> Result<Response, Refusal> {
+    let (existed, epoch) = d.caches.delete(ns, key)?;
+    ctx.wrote(epoch);
     Ok(Response::KvDeleted { existed })
 }
 
 /// `KvClearNamespace`.
-pub fn clear(d: &Daemon, ctx: &mut Ctx, ns: &str) -> Result<Response, ErrorReply> {
-    let removed = d.kv.clear(ns).map_err(cache_error)?;
-    ctx.needs_sync |= d.kv.is_persistent(ns);
+pub fn clear(d: &Daemon, ctx: &mut Ctx, ns: &str) -> Result<Response, Refusal> {
+    let (removed, epoch) = d.caches.clear(ns)?;
+    ctx.wrote(epoch);
     Ok(Response::KvCleared { removed })
 }

@@ -1,31 +1,27 @@
-//! Library requests: `TrackCount`, `GetTrack`, `ListTracks`, `ListAlbums`,
+//! LibraryService requests: `TrackCount`, `GetTrack`, `ListTracks`, `ListAlbums`,
 //! `Changes`, `Rescan`. (`Subscribe` changes the connection itself and is
 //! handled in `connection`.)
 
 use std::sync::Arc;
 
-use trackcache_protocol::{ErrorCode, ErrorReply, Response, SyncOutcome, SyncReport, TrackQuery};
+use trackcache_protocol::{ErrorCode, Response, SyncOutcome, SyncReport, TrackQuery};
 
-use crate::ingest::Library;
+use crate::error::Refusal;
+use crate::ingest::LibraryService;
 use crate::state::Daemon;
-use crate::store::StoreError;
 
 /// The library, or the error telling the user how to configure one.
-pub fn library(d: &Daemon) -> Result<&Arc<Library>, ErrorReply> {
+pub fn library(d: &Daemon) -> Result<&Arc<LibraryService>, Refusal> {
     d.library.as_ref().ok_or_else(|| {
-        ErrorReply::new(
+        Refusal::new(
             ErrorCode::UNAVAILABLE,
             "no library is configured: start trackcached with --library PATH (or [library] path in the config file)",
         )
     })
 }
 
-fn store_error(e: StoreError) -> ErrorReply {
-    ErrorReply::new(ErrorCode::UNAVAILABLE, e.to_string())
-}
-
 /// `TrackCount`.
-pub fn count(d: &Daemon) -> Result<Response, ErrorReply> {
+pub fn count(d: &Daemon) -> Result<Response, Refusal> {
     let lib = library(d)?;
     Ok(Response::TrackCount {
         tracks: lib.track_count(),
@@ -34,34 +30,28 @@ pub fn count(d: &Daemon) -> Result<Response, ErrorReply> {
 }
 
 /// `GetTrack`.
-pub fn get(d: &Daemon, id: &str) -> Result<Response, ErrorReply> {
-    let t = library(d)?.get_track(id).map_err(store_error)?;
+pub fn get(d: &Daemon, id: &str) -> Result<Response, Refusal> {
+    let t = library(d)?.get_track(id)?;
     Ok(Response::Track(t.map(Box::new)))
 }
 
 /// `ListTracks`.
-pub fn list(d: &Daemon, q: &TrackQuery) -> Result<Response, ErrorReply> {
-    library(d)?
-        .list_tracks(q)
-        .map(Response::Tracks)
-        .map_err(store_error)
+pub fn list(d: &Daemon, q: &TrackQuery) -> Result<Response, Refusal> {
+    Ok(Response::Tracks(library(d)?.list_tracks(q)?))
 }
 
 /// `ListAlbums`.
-pub fn albums(d: &Daemon, artist: Option<&str>) -> Result<Response, ErrorReply> {
+pub fn albums(d: &Daemon, artist: Option<&str>) -> Result<Response, Refusal> {
     Ok(Response::Albums(library(d)?.albums(artist)))
 }
 
 /// `Changes`.
-pub fn changes(d: &Daemon, since: u64, limit: u32) -> Result<Response, ErrorReply> {
-    library(d)?
-        .changes(since, limit)
-        .map(Response::Changes)
-        .map_err(store_error)
+pub fn changes(d: &Daemon, since: u64, limit: u32) -> Result<Response, Refusal> {
+    Ok(Response::Changes(library(d)?.changes(since, limit)?))
 }
 
 /// `Rescan`.
-pub async fn rescan(d: &Daemon, wait: bool) -> Result<Response, ErrorReply> {
+pub async fn rescan(d: &Daemon, wait: bool) -> Result<Response, Refusal> {
     let lib = library(d)?;
     match lib.rescan(wait) {
         None => Ok(Response::RescanQueued),

@@ -10,27 +10,25 @@ mod stats;
 
 use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
-use crate::cache::CacheError;
+use crate::error::Refusal;
 use crate::state::Daemon;
+use crate::store::Epoch;
 
 /// What a handler knows about the connection it serves, and tells it back.
 #[derive(Debug, Default)]
 pub struct Ctx {
     /// The connection's id (lease holder identity).
     pub conn_id: u64,
-    /// Set by handlers that wrote persistent data: the connection syncs the
-    /// store before sending the replies of this batch.
-    pub needs_sync: bool,
+    /// The latest journal epoch a handler wrote persistent data in: the
+    /// connection waits for it before sending the replies of this batch.
+    pub durable: Epoch,
 }
 
-/// Maps a cache error to an error reply with a stable code.
-pub fn cache_error(e: CacheError) -> ErrorReply {
-    let code = match &e {
-        CacheError::BadName(_) => ErrorCode::BAD_REQUEST,
-        CacheError::TooLarge(_) => ErrorCode::TOO_LARGE,
-        CacheError::Store(_) => ErrorCode::STORAGE_FULL,
-    };
-    ErrorReply::new(code, e.to_string())
+impl Ctx {
+    /// A handler wrote persistent data that joined `epoch`.
+    pub fn wrote(&mut self, epoch: Epoch) {
+        self.durable = self.durable.max(epoch);
+    }
 }
 
 /// Answers a request decoded borrowing from its frame (`codec::decode_hot`):
@@ -44,6 +42,7 @@ pub fn dispatch_hot(
         HotRequest::KvGet { namespace, key } => kv::get(daemon, namespace, key),
         HotRequest::KvSet(set) => kv::set(daemon, ctx, set),
     }
+    .map_err(ErrorReply::from)
 }
 
 /// Answers one request.
@@ -52,6 +51,10 @@ pub async fn dispatch(
     ctx: &mut Ctx,
     request: Request,
 ) -> Result<Response, ErrorReply> {
+    answer(daemon, ctx, request).await.map_err(ErrorReply::from)
+}
+
+async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Response, Refusal> {
     match request {
         Request::Ping => Ok(Response::Pong),
         Request::Status => Ok(admin::status(daemon)),
@@ -92,10 +95,10 @@ pub async fn dispatch(
             lease_ms,
             wait_ms,
         } => domain::lookup(daemon, ctx, key, lease_ms, wait_ms).await,
-        Request::Invalidate(target) => domain::invalidate(daemon, ctx, &target),
+        Request::Invalidate(target) => domain::invalidate(daemon, &target).await,
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
-        Request::Subscribe { .. } => Err(ErrorReply::new(
+        Request::Subscribe { .. } => Err(Refusal::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",
         )),

@@ -34,7 +34,7 @@ fn row(
 
 /// The whole report.
 pub fn report(d: &Daemon) -> StatsReport {
-    let mut report = d.kv.stats();
+    let mut report = d.caches.stats();
     let mut rows = Vec::new();
     let (tracks, (found, missing)) = d
         .library
@@ -52,7 +52,7 @@ pub fn report(d: &Daemon) -> StatsReport {
         let Some(p) = d.config.content.get(ct) else {
             continue;
         };
-        let s = d.kv.namespace_stats(&internal_name(ct));
+        let s = d.caches.namespace_stats(&internal_name(ct));
         let ttl = p.policy.ttl.map(|t| t.as_secs());
         rows.push(row(d, ct, p.strategy.name(), ttl, &s));
     }

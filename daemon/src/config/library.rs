@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::ConfigError;
-use crate::library::{Limits, MIN_MAX_FIELD_BYTES};
+use crate::sources::{LibraryFormat, Limits, MIN_MAX_FIELD_BYTES};
 
 /// Default quiet period after a change before the library is read.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(300);
@@ -21,26 +21,26 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// whole-track bound (64 times it) addressable and sane.
 const MAX_MAX_FIELD_BYTES: u64 = 1 << 30;
 
-/// How the library is read.
+/// Where the library comes from. A source has a format: the parser
+/// (`crate::sources::LibraryFormat`) that reads the bytes it yields.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceFormat {
-    /// Apple Music / iTunes library XML file.
-    AppleXml,
-    /// JSON Lines file.
-    Jsonl,
-    /// Watch a path; when it changes, run `argv` and read JSON Lines from its stdout.
+pub enum LibrarySource {
+    /// The library file itself, in this format.
+    File(LibraryFormat),
+    /// Watch a path; when it changes, run `argv` and parse its stdout.
     Command {
         /// The exporter command and its arguments.
         argv: Vec<String>,
+        /// What the exporter prints.
+        format: LibraryFormat,
     },
 }
 
-impl SourceFormat {
+impl LibrarySource {
     /// Name used in config, flags and status.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::AppleXml => "apple-xml",
-            Self::Jsonl => "jsonl",
+            Self::File(f) => f.name(),
             Self::Command { .. } => "command",
         }
     }
@@ -52,7 +52,7 @@ pub struct LibraryConfig {
     /// Library file (or, for `command`, the path whose changes trigger the exporter).
     pub path: PathBuf,
     /// Format.
-    pub format: SourceFormat,
+    pub format: LibrarySource,
     /// Quiet period before reading after a change.
     pub settle: Duration,
     /// Safety-net poll interval.
@@ -156,9 +156,12 @@ pub fn resolve(
         .map(CommandSpec::Shell)
         .or_else(|| file.command.clone());
     let format = match (name.as_str(), command) {
-        ("apple-xml", _) => SourceFormat::AppleXml,
-        ("jsonl", _) => SourceFormat::Jsonl,
-        ("command", Some(c)) if !c.argv().is_empty() => SourceFormat::Command { argv: c.argv() },
+        ("apple-xml", _) => LibrarySource::File(LibraryFormat::AppleXml),
+        ("jsonl", _) => LibrarySource::File(LibraryFormat::Jsonl),
+        ("command", Some(c)) if !c.argv().is_empty() => LibrarySource::Command {
+            argv: c.argv(),
+            format: LibraryFormat::Jsonl,
+        },
         ("command", _) => {
             return Err(ConfigError::Invalid(
                 "library format \"command\" needs an exporter: [library] command = [...] or --library-command".into(),
@@ -232,7 +235,7 @@ mod tests {
         let c = resolve(&file, &LibraryOverrides::default())
             .unwrap()
             .unwrap();
-        assert_eq!(c.format, SourceFormat::AppleXml);
+        assert_eq!(c.format, LibrarySource::File(LibraryFormat::AppleXml));
         assert_eq!(c.settle, Duration::from_millis(50));
         assert_eq!(c.poll, DEFAULT_POLL);
         assert_eq!(c.retention, 100_000);
@@ -244,7 +247,10 @@ mod tests {
         let c = resolve(&file, &over).unwrap().unwrap();
         assert_eq!(
             (c.path.to_str(), c.format),
-            (Some("/other.jsonl"), SourceFormat::Jsonl)
+            (
+                Some("/other.jsonl"),
+                LibrarySource::File(LibraryFormat::Jsonl)
+            )
         );
     }
 
@@ -262,12 +268,13 @@ mod tests {
             .unwrap();
         assert_eq!(
             c.format,
-            SourceFormat::Command {
+            LibrarySource::Command {
                 argv: vec![
                     "/bin/sh".into(),
                     "-c".into(),
                     "osascript export.scpt".into()
-                ]
+                ],
+                format: LibraryFormat::Jsonl,
             }
         );
         let parsed: LibraryFile =
@@ -278,8 +285,9 @@ mod tests {
             .unwrap();
         assert_eq!(
             c.format,
-            SourceFormat::Command {
-                argv: vec!["exp".into(), "--all".into()]
+            LibrarySource::Command {
+                argv: vec!["exp".into(), "--all".into()],
+                format: LibraryFormat::Jsonl,
             }
         );
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 pub use content::{types, ContentFile, ContentPolicies, ContentPolicy, Strategy};
 pub use file::{FileConfig, NamespaceFile};
 pub use library::{
-    expand_home, CommandSpec, LibraryConfig, LibraryFile, LibraryOverrides, SourceFormat,
+    expand_home, CommandSpec, LibraryConfig, LibraryFile, LibraryOverrides, LibrarySource,
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_POLL, DEFAULT_RETENTION, DEFAULT_SETTLE,
 };
 pub use policy::{CachePolicies, NamespacePolicy};

@@ -24,8 +24,12 @@ use trackcache_protocol::{
 
 use crate::cmd;
 use crate::state::Daemon;
+use crate::store::Epoch;
 
+mod acks;
 mod subscription;
+
+use acks::Ack;
 
 use subscription::{recv_event, Subscription};
 
@@ -64,8 +68,10 @@ pub struct Connection<'s> {
     pub(crate) max_frame_len: u32,
     pub(crate) sub: Option<Subscription>,
     conn_id: u64,
-    /// A request in the current batch wrote persistent data.
-    needs_sync: bool,
+    /// Replies of this batch to requests that wrote persistent data: sent
+    /// only once their journal epoch is written, and turned into errors if
+    /// that write failed.
+    acks: Vec<Ack>,
 }
 
 impl<'s> Connection<'s> {
@@ -90,7 +96,7 @@ impl<'s> Connection<'s> {
             max_frame_len,
             sub: None,
             conn_id,
-            needs_sync: false,
+            acks: Vec::new(),
         }
     }
 
@@ -154,16 +160,8 @@ impl<'s> Connection<'s> {
         if flow == Flow::Close {
             return Flow::Close;
         }
-        if std::mem::take(&mut self.needs_sync) {
-            // Acknowledge persistent writes only once they would survive
-            // kill -9; concurrent connections share the flush (group commit).
-            if let Err(e) = self.daemon.store.sync().await {
-                let msg =
-                    format!("writes of this batch are applied but could not be made durable: {e}");
-                self.fatal(ErrorReply::new(ErrorCode::STORAGE_FULL, msg))
-                    .await;
-                return Flow::Close;
-            }
+        if !self.acks.is_empty() {
+            self.await_durability().await;
         }
         if let Err(e) = self.flush().await {
             tracing::debug!(error = %e, "client went away while we wrote");
@@ -194,11 +192,10 @@ impl<'s> Connection<'s> {
         if let Some((id, request)) = codec::decode_hot(&frame) {
             let mut ctx = cmd::Ctx {
                 conn_id: self.conn_id,
-                needs_sync: false,
+                durable: Epoch::NONE,
             };
             let result = cmd::dispatch_hot(&self.daemon, &mut ctx, request);
-            self.needs_sync |= ctx.needs_sync;
-            self.queue_reply(id, result);
+            self.queue_acked(id, result, ctx.durable);
             return Flow::Continue;
         }
         match codec::decode_client(&frame) {
@@ -209,11 +206,10 @@ impl<'s> Connection<'s> {
             Ok(ClientMessage::Request { id, request }) => {
                 let mut ctx = cmd::Ctx {
                     conn_id: self.conn_id,
-                    needs_sync: false,
+                    durable: Epoch::NONE,
                 };
                 let result = cmd::dispatch(&self.daemon, &mut ctx, request).await;
-                self.needs_sync |= ctx.needs_sync;
-                self.queue_reply(id, result);
+                self.queue_acked(id, result, ctx.durable);
                 Flow::Continue
             }
             Ok(ClientMessage::Hello(_)) => {

@@ -1,32 +1,37 @@
 //! The library service: holds the snapshot index, answers track queries,
 //! and runs the ingest loop (watch, settle, re-read, diff, commit, publish).
 //!
-//! `sync.rs` is one re-read; `task.rs` decides when to re-read; `source.rs`
-//! reads files and exporters.
+//! `sync.rs` is one re-read; `commit.rs` is what follows a re-read that
+//! found changes; `task.rs` decides when to re-read; `source.rs` reads
+//! files and exporters.
 
+mod commit;
 mod source;
 mod sync;
 mod task;
 
+pub use commit::log_events;
+
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 use trackcache_protocol::{
-    AlbumSummary, ChangesPage, EventFrame, LibraryErrorInfo, LibraryStatus, SyncProgress,
-    SyncReport, Track, TrackPage, TrackQuery,
+    AlbumSummary, ChangesPage, LibraryErrorInfo, LibraryStatus, SyncProgress, SyncReport, Track,
+    TrackPage, TrackQuery,
 };
 
-pub use task::{run, Trigger};
+pub use task::run;
 
 use crate::config::LibraryConfig;
 use crate::hub::Hub;
-use crate::invalidation::rules::LibraryView;
-use crate::invalidation::tags::AlbumPair;
-use crate::library::Warnings;
+use crate::invalidation::{Invalidator, LibraryView};
+use crate::keys::AlbumPair;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
+use crate::sources::Warnings;
 use crate::store::{SnapshotMeta, Store, StoreError};
+use crate::watcher::Trigger;
 
 /// Largest page of tracks or events one request returns.
 pub const MAX_PAGE: u32 = 10_000;
@@ -42,29 +47,27 @@ struct LibState {
 }
 
 /// The library service, shared by connections and the ingest task.
-pub struct Library {
+pub struct LibraryService {
     /// Its configuration.
     pub config: LibraryConfig,
     index: RwLock<LibraryIndex>,
     status: Mutex<LibState>,
     store: Store,
     hub: Arc<Hub>,
+    invalidator: Arc<Invalidator>,
     read_bytes: AtomicU64,
     triggers: mpsc::UnboundedSender<Trigger>,
-    on_commit: OnceLock<CommitHook>,
     lookups: [AtomicU64; 2],
 }
 
-/// Called with the events of every committed re-read (the invalidation manager).
-pub type CommitHook = Box<dyn Fn(&Library, &[EventFrame]) + Send + Sync>;
-
-impl Library {
+impl LibraryService {
     /// Loads the persisted snapshot into the index, so that queries are
     /// answered at once; the ingest task (`run`) then re-reads the library.
     pub fn open(
         config: LibraryConfig,
         store: Store,
         hub: Arc<Hub>,
+        invalidator: Arc<Invalidator>,
     ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Trigger>), StoreError> {
         let mut snapshot = store.snapshot_meta()?;
         let generation = snapshot.as_ref().map_or(0, |m| m.generation);
@@ -103,9 +106,9 @@ impl Library {
             }),
             store,
             hub,
+            invalidator,
             read_bytes: AtomicU64::new(0),
             triggers: tx,
-            on_commit: OnceLock::new(),
             lookups: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         Ok((lib, rx))
@@ -124,14 +127,17 @@ impl Library {
     /// Saves the index checkpoint for the current snapshot generation, so
     /// the next start-up is fast (called on shutdown).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
-        let generation = self
-            .status
+        let dump = self.index.read().dump();
+        self.store.save_index_checkpoint(self.generation(), &dump)
+    }
+
+    /// The snapshot's generation (0 before the first commit).
+    fn generation(&self) -> u64 {
+        self.status
             .lock()
             .snapshot
             .as_ref()
-            .map_or(0, |m| m.generation);
-        let dump = self.index.read().dump();
-        self.store.save_index_checkpoint(generation, &dump)
+            .map_or(0, |m| m.generation)
     }
 
     fn set_progress(&self, phase: &str, done: u64, total: u64) {
@@ -182,19 +188,6 @@ impl Library {
             self.lookups[0].load(Ordering::Relaxed),
             self.lookups[1].load(Ordering::Relaxed),
         )
-    }
-
-    /// Sets the hook run after every committed re-read (once).
-    pub fn set_on_commit(&self, hook: CommitHook) {
-        if self.on_commit.set(hook).is_err() {
-            tracing::error!("the library's commit hook was set twice; keeping the first");
-        }
-    }
-
-    fn after_commit(&self, frames: &[EventFrame]) {
-        if let Some(hook) = self.on_commit.get() {
-            hook(self, frames);
-        }
     }
 
     /// Tracks and fingerprint of an album pair now.
@@ -324,13 +317,11 @@ impl Library {
     }
 }
 
-impl LibraryView for Library {
+impl LibraryView for LibraryService {
     fn pair_has_tracks(&self, pair: &AlbumPair) -> bool {
         self.album(pair).tracks > 0
     }
-}
 
-impl crate::invalidation::Library for Library {
     fn album_fingerprint(&self, pair: &AlbumPair) -> u64 {
         self.album(pair).fingerprint
     }

@@ -5,8 +5,7 @@
 //! 3. read it (its hash must match the first pass's), parse it, diff it;
 //! 4. stamp it again: if it changed while being read, report `Changing`
 //!    so the caller reads again after the settle period;
-//! 5. number the events and write tracks, events and meta in one atomic,
-//!    flushed batch; then update the in-memory index and broadcast.
+//! 5. commit it (`commit.rs`): the one place that says what happens after.
 //!
 //! Any failure before step 5 leaves snapshot, index and log untouched: a
 //! truncated or half-written file is an error, never a library with tracks
@@ -14,15 +13,14 @@
 
 use std::time::Instant;
 
-use trackcache_protocol::{Event, LibraryErrorInfo, SyncOutcome, SyncReport, Track};
+use trackcache_protocol::{LibraryErrorInfo, SyncOutcome, SyncReport};
 
 use super::source::{self, Stamp};
-use super::Library;
+use super::LibraryService;
 use crate::clock;
-use crate::config::SourceFormat;
-use crate::library::{self, LibraryFormat, Warnings};
-use crate::snapshot::{field_changes, Diff, Differ, UpsertKind};
-use crate::store::{decode_track, SnapshotMeta, SyncBatch};
+use crate::config::LibrarySource;
+use crate::snapshot::{Diff, Differ};
+use crate::sources::{self, LibraryFormat, Warnings};
 
 /// What one attempt ended with.
 pub enum Attempt {
@@ -42,22 +40,21 @@ pub fn error_info(kind: &str, message: String) -> LibraryErrorInfo {
 }
 
 /// A parsed and diffed source, not yet committed.
-struct Read {
-    diff: Diff,
-    stamp: Stamp,
-    hash: u128,
+pub(super) struct Read {
+    pub(super) diff: Diff,
+    pub(super) stamp: Stamp,
+    pub(super) hash: u128,
     /// Values the parse dropped.
-    dropped: Warnings,
+    pub(super) dropped: Warnings,
 }
 
-impl Library {
+impl LibraryService {
     /// One attempt at a sync. `Err` carries the error to show in `status`.
     pub(super) fn sync_once(&self) -> Result<Attempt, LibraryErrorInfo> {
         let start = Instant::now();
         let read = match &self.config.format {
-            SourceFormat::AppleXml => self.read_file(LibraryFormat::AppleXml)?,
-            SourceFormat::Jsonl => self.read_file(LibraryFormat::Jsonl)?,
-            SourceFormat::Command { argv } => self.read_command(argv)?,
+            LibrarySource::File(format) => self.read_file(*format)?,
+            LibrarySource::Command { argv, format } => self.read_command(argv, *format)?,
         };
         let Some(read) = read else {
             return Ok(Attempt::Changing);
@@ -133,7 +130,11 @@ impl Library {
         })))
     }
 
-    fn read_command(&self, argv: &[String]) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
+    fn read_command(
+        &self,
+        argv: &[String],
+        format: LibraryFormat,
+    ) -> Result<Option<ReadOutcome>, LibraryErrorInfo> {
         // The watched path's stamp, captured before the export runs.
         let before = source::stamp(&self.config.path).ok();
         self.set_progress("exporting", 0, 0);
@@ -156,7 +157,7 @@ impl Library {
         }
         self.set_progress("parsing", 0, 0);
         let (diff, dropped) =
-            self.parse_into_diff(LibraryFormat::Jsonl, &mut out.as_slice(), out.len() as u64)?;
+            self.parse_into_diff(format, &mut out.as_slice(), out.len() as u64)?;
         Ok(Some(ReadOutcome::Parsed(Read {
             diff,
             stamp,
@@ -168,7 +169,8 @@ impl Library {
     /// Parses `reader` and diffs every track against the index as it
     /// arrives (`size_hint`: the source's size in bytes). A read error, a
     /// truncated or malformed file, or a field over the limit all leave the
-    /// snapshot alone: the partial diff is dropped with the error.
+    /// snapshot alone: the partial diff is dropped with the error. Also
+    /// returns the values the parse dropped.
     fn parse_into_diff(
         &self,
         format: LibraryFormat,
@@ -188,7 +190,7 @@ impl Library {
         };
         let limits = &self.config.limits;
         let outcome =
-            library::parse_stream(format, limits, reader, &mut |t| differ.feed(&index, &t))
+            sources::parse_stream(format, limits, reader, &mut |t| differ.feed(&index, &t))
                 .map_err(|e| {
                     error_info(
                         e.kind().name(),
@@ -217,176 +219,10 @@ impl Library {
             }
         }
     }
-
-    /// Writes a parsed diff: events, batch, index, status.
-    fn commit(&self, read: Read) -> Result<SyncOutcome, LibraryErrorInfo> {
-        let Read {
-            mut diff,
-            stamp,
-            hash,
-            dropped,
-        } = read;
-        let fresh = self.status.lock().snapshot.is_none() && self.index.read().is_empty();
-        let (added, modified, removed) = diff.counts();
-        let events = if fresh {
-            vec![
-                Event::LibraryImported {
-                    tracks: diff.total as u64,
-                },
-                synced(added, 0, 0),
-            ]
-        } else if diff.is_empty() || (added, modified, removed) == (0, 0, 0) {
-            Vec::new()
-        } else {
-            let mut ev = self.change_events(&diff)?;
-            ev.push(synced(added, removed, modified));
-            ev
-        };
-        let generation = self
-            .status
-            .lock()
-            .snapshot
-            .as_ref()
-            .map_or(0, |m| m.generation)
-            + 1;
-        let meta = SnapshotMeta {
-            generation,
-            path: self.config.path.display().to_string(),
-            format: self.config.format.name().into(),
-            mtime_ns: stamp.mtime_ns,
-            size: stamp.size,
-            content_hash: hash,
-            tracks: diff.total as u64,
-            last_sync_ms: clock::now_ms(),
-        };
-        self.set_progress(
-            "saving",
-            0,
-            diff.upserts.len() as u64 + diff.removed.len() as u64,
-        );
-        let batch = SyncBatch {
-            // The events are built: the encoded tracks move to the batch
-            // rather than being copied (25 MB on a first import of 100,000).
-            upserts: diff
-                .upserts
-                .iter_mut()
-                .map(|u| (u.id.clone(), std::mem::take(&mut u.encoded)))
-                .collect(),
-            removes: diff.removed.clone(),
-            snapshot: Some(meta.clone()),
-            ..SyncBatch::default()
-        };
-        let store = self.store.clone();
-        let frames = self
-            .hub
-            .append(events, batch, |b| store.commit_sync(b))
-            .map_err(|e| {
-                error_info(
-                    "unwritable",
-                    format!("could not save the new snapshot: {e}; nothing was changed"),
-                )
-            })?;
-        // sled has written the batch and freed its write buffers (40 MB
-        // on a first import of 100,000 tracks): return them before the
-        // index grows.
-        crate::memory::release();
-        self.apply_to_index(&diff);
-        {
-            let mut st = self.status.lock();
-            st.snapshot = Some(meta);
-            st.last_error = None;
-            st.progress = None;
-            if dropped.count > 0 {
-                tracing::warn!(
-                    values = dropped.count,
-                    first = dropped.first.as_deref().unwrap_or_default(),
-                    "the library loaded without values that could not be used"
-                );
-            }
-            st.dropped = dropped;
-            st.last_sync_ms = Some(clock::now_ms());
-        }
-        self.after_commit(&frames);
-        let seq = frames.last().map_or(self.hub.current_seq(), |f| f.seq);
-        Ok(if fresh {
-            SyncOutcome::Imported {
-                tracks: diff.total as u64,
-                seq,
-            }
-        } else if frames.is_empty() {
-            SyncOutcome::Unchanged
-        } else {
-            SyncOutcome::Synced {
-                added,
-                removed,
-                modified,
-                seq,
-            }
-        })
-    }
-
-    fn change_events(&self, diff: &Diff) -> Result<Vec<Event>, LibraryErrorInfo> {
-        let mut out = Vec::new();
-        let old = |id: &str| -> Result<Track, LibraryErrorInfo> {
-            match self.store.get_track(id) {
-                Ok(Some(t)) => Ok(t),
-                // Index and store disagree: treat the old track as just its id.
-                Ok(None) => Ok(Track::with_id(id)),
-                Err(e) => Err(error_info(
-                    "unreadable",
-                    format!("cannot read the stored snapshot: {e}"),
-                )),
-            }
-        };
-        for u in &diff.upserts {
-            let Some(new) = decode_track(&u.encoded.0) else {
-                continue;
-            };
-            match u.kind {
-                UpsertKind::Added => out.push(Event::TrackAdded {
-                    track: Box::new(new),
-                }),
-                UpsertKind::Modified => {
-                    let changes = field_changes(&old(&u.id)?, &new);
-                    out.push(Event::TrackModified {
-                        track: Box::new(new),
-                        changes,
-                    });
-                }
-                UpsertKind::Refreshed => {}
-            }
-        }
-        for id in &diff.removed {
-            out.push(Event::TrackRemoved {
-                track: Box::new(old(id)?),
-            });
-        }
-        Ok(out)
-    }
-
-    fn apply_to_index(&self, diff: &Diff) {
-        let mut index = self.index.write();
-        for u in &diff.upserts {
-            let e = index.intern(&u.staged);
-            index.insert(&u.id, e);
-        }
-        for id in &diff.removed {
-            index.remove(id);
-        }
-    }
 }
 
 /// A source read: either provably unchanged or parsed into a diff.
 enum ReadOutcome {
     Unchanged { stamp: Stamp, hash: u128 },
     Parsed(Read),
-}
-
-fn synced(added: u64, removed: u64, modified: u64) -> Event {
-    Event::LibrarySynced {
-        added,
-        removed,
-        modified,
-        seq: 0,
-    }
 }

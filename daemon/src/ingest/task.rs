@@ -12,8 +12,8 @@ use trackcache_protocol::{SyncOutcome, SyncReport};
 
 use super::source;
 use super::sync::{error_info, Attempt};
-use super::Library;
-use crate::watcher::Watcher;
+use super::LibraryService;
+use crate::watcher::{Trigger, Watcher};
 
 /// Reads that find the file changing under them before giving up for now.
 pub(super) const MAX_CHANGING_RETRIES: u32 = 20;
@@ -22,22 +22,9 @@ pub(super) const MAX_CHANGING_RETRIES: u32 = 20;
 /// without waiting out the full settle period meant for in-place writes).
 const RENAME_SETTLE: Duration = Duration::from_millis(50);
 
-/// A reason to re-read.
-#[derive(Debug)]
-pub enum Trigger {
-    /// The file system reported a change (settle first). `complete`: a file
-    /// was renamed onto the path, so it is whole already.
-    Changed {
-        /// The change delivered a complete file.
-        complete: bool,
-    },
-    /// Re-read now; send the report to the waiter if any.
-    Rescan(Option<oneshot::Sender<SyncReport>>),
-}
-
 /// The ingest loop. Returns on shutdown, after finishing a re-read in progress.
 pub async fn run(
-    lib: Arc<Library>,
+    lib: Arc<LibraryService>,
     mut rx: mpsc::UnboundedReceiver<Trigger>,
     shutdown: CancellationToken,
 ) {
@@ -86,7 +73,7 @@ pub async fn run(
 /// while every change so far delivered a complete file. Collects rescan
 /// waiters meanwhile. `None` on shutdown.
 async fn settle(
-    lib: &Library,
+    lib: &LibraryService,
     rx: &mut mpsc::UnboundedReceiver<Trigger>,
     shutdown: &CancellationToken,
     mut complete: bool,
@@ -124,7 +111,7 @@ fn drain(
     }
 }
 
-async fn sync_until_stable(lib: &Arc<Library>, shutdown: &CancellationToken) -> SyncReport {
+async fn sync_until_stable(lib: &Arc<LibraryService>, shutdown: &CancellationToken) -> SyncReport {
     for _ in 0..MAX_CHANGING_RETRIES {
         let l = lib.clone();
         let attempt = tokio::task::spawn_blocking(move || l.sync_once()).await;
@@ -156,7 +143,7 @@ async fn sync_until_stable(lib: &Arc<Library>, shutdown: &CancellationToken) -> 
 }
 
 pub(super) fn failed_report(
-    lib: &Library,
+    lib: &LibraryService,
     info: trackcache_protocol::LibraryErrorInfo,
 ) -> SyncReport {
     let message = info.message.clone();

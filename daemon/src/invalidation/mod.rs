@@ -1,11 +1,13 @@
 //! The invalidation manager. Library events go through the rules table
 //! (`rules`), the planned drops are carried out on the caches, every dropped
-//! entry is counted by content type and reason, and each group is logged
-//! and pushed as an `EntriesInvalidated` event. One failing rule is logged
+//! entry is counted by content type and reason, and each group becomes an
+//! `EntriesInvalidated` notice for the caller to log and publish (the
+//! manager knows neither the store nor the hub). One failing rule is logged
 //! and does not stop the others.
 
 pub mod rules;
-pub mod tags;
+
+pub use rules::LibraryView;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,19 +17,27 @@ use trackcache_protocol::{Event, EventFrame, InvalidateTarget};
 
 use crate::cache::album_year::AlbumYears;
 use crate::cache::api::{ApiAnswers, API_TYPES};
-use crate::cache::{internal_name, GenericCache};
+use crate::cache::{internal_name, CacheError, Caches};
 use crate::config::types;
-use crate::hub::Hub;
-use crate::store::{Store, SyncBatch};
-use rules::{plan, Action, ApiScope, LibraryView, Reason};
-use tags::{pairs_of, tags_of, AlbumPair, SEP};
+use crate::keys::{self, pairs_of, tags_of, AlbumPair, ApiScope, BadTag, SEP};
+use crate::store::{Epoch, WriteFailure};
+use rules::{plan, Action, Reason};
 
-/// What the invalidator needs from the library: the rules' view plus album fingerprints.
-pub trait Library: LibraryView {
-    /// The album fingerprint of a pair now (0 when no track has it).
-    fn album_fingerprint(&self, pair: &AlbumPair) -> u64;
-    /// The track with this id, if any.
-    fn track(&self, id: &str) -> Option<trackcache_protocol::Track>;
+/// Why an invalidation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidateError {
+    /// The target is not something that can be invalidated.
+    #[error("{0}")]
+    BadTarget(String),
+    /// A tag in the target is malformed.
+    #[error(transparent)]
+    BadTag(#[from] BadTag),
+    /// The caches refused (a disk failure while journaling the drops).
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The drops could not be made durable.
+    #[error(transparent)]
+    NotDurable(#[from] WriteFailure),
 }
 
 /// Dropped keys, grouped by (content type, reason).
@@ -49,50 +59,55 @@ impl Drops {
 
 /// The invalidation manager.
 pub struct Invalidator {
-    kv: Arc<GenericCache>,
+    caches: Arc<Caches>,
     years: Arc<AlbumYears>,
     api: Arc<ApiAnswers>,
-    hub: Arc<Hub>,
-    store: Store,
     counts: Mutex<BTreeMap<(&'static str, Reason), u64>>,
 }
 
 impl Invalidator {
-    /// A manager over the caches; events go through `hub` into `store`.
-    pub fn new(
-        kv: Arc<GenericCache>,
-        years: Arc<AlbumYears>,
-        api: Arc<ApiAnswers>,
-        hub: Arc<Hub>,
-        store: Store,
-    ) -> Self {
+    /// A manager over the caches.
+    pub fn new(caches: Arc<Caches>, years: Arc<AlbumYears>, api: Arc<ApiAnswers>) -> Self {
         Self {
-            kv,
+            caches,
             years,
             api,
-            hub,
-            store,
             counts: Mutex::new(BTreeMap::new()),
         }
     }
 
-    /// Applies the rules to committed library events.
-    pub fn on_library_events(&self, frames: &[EventFrame], lib: &dyn Library) {
-        let mut drops = Drops::default();
-        for f in frames {
-            for (action, reason) in plan(&f.event, lib) {
-                self.execute(&action, reason, lib, &mut drops);
+    /// Plans and applies what committed library events make stale, and
+    /// makes the drops durable (with the watermark that says these events
+    /// are done: `Caches::invalidation`). Returns the notices to log and
+    /// publish. If the drops cannot be made durable the store is degraded
+    /// (and the events are planned again after a restart); the notices are
+    /// still returned, since the entries are gone from memory.
+    pub fn after_library_change(&self, frames: &[EventFrame], lib: &dyn LibraryView) -> Vec<Event> {
+        let Some(last) = frames.last() else {
+            return Vec::new();
+        };
+        let (drops, epoch) = self.caches.invalidation(last.seq, || {
+            let mut drops = Drops::default();
+            for f in frames {
+                for (action, reason) in plan(&f.event, lib) {
+                    self.execute(&action, reason, lib, &mut drops);
+                }
             }
+            drops
+        });
+        if let Err(e) = self.caches.sync_blocking(epoch) {
+            tracing::warn!(error = %e, "invalidations could not be made durable; they are planned again at the next start");
         }
-        self.finish(drops);
+        self.notices(drops)
     }
 
-    /// `Invalidate`: drops what the target names; returns how many entries.
+    /// `Invalidate`: drops what the target names. Returns how many entries,
+    /// the epoch to sync before announcing it, and the notices.
     pub fn manual(
         &self,
         target: &InvalidateTarget,
-        lib: Option<&dyn Library>,
-    ) -> Result<u64, String> {
+        lib: Option<&dyn LibraryView>,
+    ) -> Result<(u64, Epoch, Vec<Event>), InvalidateError> {
         let mut drops = Drops::default();
         let r = Reason::Manual;
         match target {
@@ -110,13 +125,14 @@ impl Invalidator {
                 }
             }
             InvalidateTarget::Album { artist, album } => {
-                let p =
-                    AlbumPair::new(artist, album).ok_or("artist and album must not be blank")?;
+                let p = AlbumPair::new(artist, album).ok_or_else(|| {
+                    InvalidateError::BadTarget("artist and album must not be blank".into())
+                })?;
                 self.drop_pair(&p, ApiScope::All, r, &mut drops);
                 self.drop_tag(&format!("album:{}|{}", p.artist, p.album), r, &mut drops);
             }
             InvalidateTarget::Artist { name } => {
-                let tag = tags::normalize_tag(&format!("artist:{name}"))?;
+                let tag = keys::normalize_tag(&format!("artist:{name}"))?;
                 for k in self.years.invalidate_artist(name) {
                     drops.add(types::ALBUM_YEAR, r, &k);
                 }
@@ -139,44 +155,43 @@ impl Invalidator {
             }
         }
         let n = drops.total();
-        self.finish(drops);
-        Ok(n)
+        // Every delete above joined this epoch or an earlier one.
+        let epoch = self.caches.pending_epoch();
+        Ok((n, epoch, self.notices(drops)))
     }
 
-    fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), String> {
+    fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), InvalidateError> {
         let r = Reason::Manual;
         let internal = [types::ALBUM_YEAR]
             .into_iter()
             .chain(API_TYPES)
             .find(|t| *t == name);
         if let Some(ct) = internal {
-            for k in self
-                .kv
-                .invalidate_namespace(&internal_name(ct))
-                .map_err(|e| e.to_string())?
-            {
+            for k in self.caches.invalidate_namespace(&internal_name(ct))?.0 {
                 drops.add(ct, r, &k);
             }
             return Ok(());
         }
         match name {
             types::GENERIC => {
-                for ns in self.kv.client_namespaces() {
-                    for k in self.kv.invalidate_namespace(&ns).map_err(|e| e.to_string())? {
+                for ns in self.caches.client_namespaces() {
+                    for k in self.caches.invalidate_namespace(&ns)?.0 {
                         drops.add(types::GENERIC, r, &format!("{ns}/{k}"));
                     }
                 }
                 Ok(())
             }
-            types::TRACK_METADATA => Err("track_metadata is the library snapshot, not a cache; use `trackcache rescan`".into()),
-            other => Err(format!(
+            types::TRACK_METADATA => Err(InvalidateError::BadTarget(
+                "track_metadata is the library snapshot, not a cache; use `trackcache rescan`".into(),
+            )),
+            other => Err(InvalidateError::BadTarget(format!(
                 "unknown content type {other:?}: use album_year, successful_api_metadata, negative_result, \
                  failed_api_lookup or generic"
-            )),
+            ))),
         }
     }
 
-    fn execute(&self, action: &Action, reason: Reason, lib: &dyn Library, drops: &mut Drops) {
+    fn execute(&self, action: &Action, reason: Reason, lib: &dyn LibraryView, drops: &mut Drops) {
         match action {
             Action::AlbumYear(p) => {
                 for k in self.years.invalidate(p, None) {
@@ -212,42 +227,30 @@ impl Invalidator {
     }
 
     fn drop_tag(&self, tag: &str, reason: Reason, drops: &mut Drops) {
-        for (ns, k) in self.kv.invalidate_tag(tag) {
+        for (ns, k) in self.caches.invalidate_tag(tag) {
             drops.add(types::GENERIC, reason, &format!("{ns}/{k}"));
         }
     }
 
-    /// Counts the drops and logs one event per (content type, reason).
-    fn finish(&self, drops: Drops) {
-        if drops.0.is_empty() {
-            return;
-        }
+    /// Counts the drops; one notice per (content type, reason).
+    fn notices(&self, drops: Drops) -> Vec<Event> {
         let mut events = Vec::new();
-        {
-            let mut counts = self.counts.lock();
-            for ((ct, reason), keys) in drops.0 {
-                *counts.entry((ct, reason)).or_default() += keys.len() as u64;
-                tracing::info!(
-                    content_type = ct,
-                    reason = reason.name(),
-                    dropped = keys.len(),
-                    "entries invalidated"
-                );
-                events.push(Event::EntriesInvalidated {
-                    content_type: ct.to_owned(),
-                    keys,
-                    reason: reason.name().to_owned(),
-                });
-            }
+        let mut counts = self.counts.lock();
+        for ((ct, reason), keys) in drops.0 {
+            *counts.entry((ct, reason)).or_default() += keys.len() as u64;
+            tracing::info!(
+                content_type = ct,
+                reason = reason.name(),
+                dropped = keys.len(),
+                "entries invalidated"
+            );
+            events.push(Event::EntriesInvalidated {
+                content_type: ct.to_owned(),
+                keys,
+                reason: reason.name().to_owned(),
+            });
         }
-        let store = self.store.clone();
-        if let Err(e) = self
-            .hub
-            .append(events, SyncBatch::default(), |b| store.commit_sync(b))
-        {
-            // The entries are gone either way; only the notice could not be logged.
-            tracing::warn!(error = %e, "could not log EntriesInvalidated events");
-        }
+        events
     }
 
     /// Invalidations of a content type, by reason.

@@ -14,16 +14,7 @@ use std::collections::BTreeSet;
 
 use trackcache_protocol::{Event, FieldChange, Track};
 
-use super::tags::{pairs_of, tags_of, AlbumPair};
-
-/// Which API entries of a pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiScope {
-    /// Every outcome.
-    All,
-    /// Only not-found and failed (those worth retrying).
-    Retryable,
-}
+use crate::keys::{pairs_of, tags_of, AlbumPair, ApiScope};
 
 /// One thing to drop.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,10 +62,14 @@ impl Reason {
     }
 }
 
-/// What the rules need to know about the library after the change.
+/// What invalidation reads from the library, as it is after the change.
 pub trait LibraryView {
     /// Whether any track still has this pair.
     fn pair_has_tracks(&self, pair: &AlbumPair) -> bool;
+    /// The album fingerprint of a pair now (0 when no track has it).
+    fn album_fingerprint(&self, pair: &AlbumPair) -> u64;
+    /// The track with this id, if any (a manual `invalidate track`).
+    fn track(&self, id: &str) -> Option<Track>;
 }
 
 /// The track as it was before a modification.

@@ -10,6 +10,14 @@ impl LibraryView for Lib {
     fn pair_has_tracks(&self, p: &AlbumPair) -> bool {
         self.0.contains(p)
     }
+
+    fn album_fingerprint(&self, p: &AlbumPair) -> u64 {
+        u64::from(self.0.contains(p))
+    }
+
+    fn track(&self, _id: &str) -> Option<Track> {
+        None
+    }
 }
 
 fn empty() -> Lib {

@@ -26,13 +26,12 @@ impl LibraryIndex {
                 .collect(),
             entries: self.iter().map(|(id, e)| (id.to_owned(), *e)).collect(),
         };
-        postcard::to_allocvec(&dump)
-            .unwrap_or_else(|e| unreachable!("postcard cannot fail on plain data: {e}"))
+        crate::disk::encode_bare(&dump)
     }
 
     /// An index from `dump`'s bytes; `None` when they do not decode.
     pub fn from_dump(bytes: &[u8]) -> Option<Self> {
-        let dump: Dump = postcard::from_bytes(bytes).ok()?;
+        let dump: Dump = crate::disk::decode_bare(bytes)?;
         let mut ix = Self::with_names(Interner::from_names(dump.names));
         for (id, e) in dump.entries {
             ix.insert(&id, e);

@@ -7,9 +7,9 @@ use std::collections::HashSet;
 
 use trackcache_protocol::Track;
 
+use super::encoded::{encode_track, EncodedTrack};
 use super::fingerprint::{content_hash, fingerprint};
 use super::index::{LibraryIndex, Staged};
-use crate::store::{encode_track, EncodedTrack};
 
 /// Why a track is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,14 @@
 //! The library snapshot's pure core: which changes matter (`fingerprint`),
-//! the compact in-memory index (`index`), and the streaming diff (`diff`).
+//! the compact in-memory index (`index`), the streaming diff (`diff`), and
+//! a track's stored form (`encoded`).
 
 mod checkpoint;
 pub mod diff;
+mod encoded;
 pub mod fingerprint;
 pub mod index;
 
 pub use diff::{Diff, Differ, Upsert, UpsertKind};
+pub use encoded::{decode_track, encode_track, EncodedTrack};
 pub use fingerprint::{content_hash, field_changes, fingerprint};
 pub use index::{AlbumAgg, AlbumRow, IndexEntry, Interner, LibraryIndex, Staged, Sym, TrackFilter};

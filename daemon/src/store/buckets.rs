@@ -1,4 +1,5 @@
-//! The bucket layout shared by the tracks and the cache snapshot: many
+//! The bucket layout of the tracks (and of the sled cache snapshot of
+//! earlier versions, still read when upgrading): many
 //! small records stored as a few hundred large sled values, because sled
 //! takes ~20 µs per small insert and a tenth of that per byte in large ones.
 //!
@@ -61,83 +62,9 @@ pub fn encode_map(map: &BTreeMap<Vec<u8>, Vec<u8>>) -> Vec<u8> {
     encode(map.iter().map(|(k, v)| (&k[..], &v[..])))
 }
 
-/// Records encoded straight into their buckets as they come, for a
-/// snapshot of many records: no per-record buffers, no sorted map. Each key
-/// must be pushed once (readers keep the last of duplicates, but nothing
-/// here needs them).
-pub struct Builder {
-    /// Per bucket: record count and the encoded bytes so far.
-    buckets: Vec<(u32, Vec<u8>)>,
-}
-
-impl Builder {
-    /// An empty snapshot of `buckets` buckets.
-    pub fn new(buckets: u32) -> Self {
-        Self {
-            buckets: (0..buckets).map(|_| (0, Vec::new())).collect(),
-        }
-    }
-
-    /// Adds a record; `write_value` appends the value bytes.
-    pub fn push(&mut self, key: &[u8], write_value: impl FnOnce(&mut Vec<u8>)) {
-        let n = self.buckets.len() as u32;
-        let (count, out) = &mut self.buckets[bucket_of(key, n) as usize];
-        if out.is_empty() {
-            out.extend_from_slice(&[LAYOUT, 0, 0, 0, 0]);
-        }
-        *count += 1;
-        let k = &key[..key.len().min(usize::from(u16::MAX))];
-        out.extend_from_slice(&(k.len() as u16).to_le_bytes());
-        out.extend_from_slice(k);
-        let at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        write_value(out);
-        let len = (out.len() - at - 4) as u32;
-        out[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    }
-
-    /// The non-empty buckets, numbered, in the layout `records` reads.
-    pub fn finish(self) -> impl Iterator<Item = (u32, Vec<u8>)> {
-        self.buckets
-            .into_iter()
-            .zip(0u32..)
-            .filter(|((count, _), _)| *count > 0)
-            .map(|((count, mut out), b)| {
-                out[1..5].copy_from_slice(&count.to_le_bytes());
-                (b, out)
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_built_bucket_is_what_encode_makes() {
-        let mut map = BTreeMap::new();
-        let mut b = Builder::new(4);
-        for i in 0..50u8 {
-            let key = format!("key{i}").into_bytes();
-            b.push(&key, |v| v.extend_from_slice(&[i; 3]));
-            map.insert(key, vec![i; 3]);
-        }
-        let mut seen = 0;
-        for (n, bytes) in b.finish() {
-            let recs: BTreeMap<Vec<u8>, Vec<u8>> = records(&bytes)
-                .map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .collect();
-            assert!(recs.keys().all(|k| bucket_of(k, 4) == n), "bucket {n}");
-            // Same records, same layout: the map encoding of this bucket
-            // has the same length (only the order may differ).
-            assert_eq!(encode_map(&recs).len(), bytes.len());
-            seen += recs.len();
-            for (k, v) in recs {
-                assert_eq!(map.get(&k), Some(&v));
-            }
-        }
-        assert_eq!(seen, 50, "every record is in one bucket");
-    }
 
     #[test]
     fn round_trip_and_damage() {

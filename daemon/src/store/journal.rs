@@ -16,7 +16,15 @@
 //!
 //! Record: `[payload length: u32 LE][crc32 of payload: u32 LE][payload]`;
 //! payload: `[op][tree][key length: u32 LE][key]([value length: u32 LE][value])`,
-//! op 1 = insert (with value), 2 = remove, 3 = remove every key with this prefix.
+//! op 1 = insert (with value), 2 = remove, 3 = remove every key with this
+//! prefix, 4 = invalidation watermark (key: seq, u64 BE).
+//! The cache snapshot file (`cache_file`) is a sequence of the same records.
+//!
+//! Replay does not stop at a damaged record: records carry their own
+//! checksum, so it skips to the next offset where a whole, valid record
+//! starts, and reports the bytes it skipped. Only damage at the very end
+//! of a segment (a write cut short) is a torn tail: it was never
+//! acknowledged, so it is not a loss.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -27,7 +35,7 @@ use std::sync::Arc;
 pub const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One journaled operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Insert or replace.
     Insert {
@@ -52,6 +60,19 @@ pub enum Op {
         /// Prefix.
         prefix: Vec<u8>,
     },
+    /// Library-driven invalidations are applied through this event.
+    Watermark(Watermark),
+}
+
+/// How far library-driven invalidation has got: every logged event up to
+/// `seq` has had its stale entries dropped. Journaled in the same write as
+/// those drops, so after a crash the daemon re-plans exactly the events
+/// after it. (A data dir whose event log was lost starts its new log after
+/// the watermark, so the two never disagree about what a seq means.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Watermark {
+    /// Last event whose invalidations are applied.
+    pub seq: u64,
 }
 
 /// Appends a `u32` length and the bytes `write` appends; the length is
@@ -99,6 +120,10 @@ pub fn encode(op: &Op, out: &mut Vec<u8>) {
             p.extend_from_slice(&[3, *tree]);
             put_bytes(p, prefix);
         }),
+        Op::Watermark(w) => record(out, |p| {
+            p.extend_from_slice(&[4, 0]);
+            put_bytes(p, &w.seq.to_be_bytes());
+        }),
     }
 }
 
@@ -137,31 +162,65 @@ fn decode_payload(p: &[u8]) -> Option<Op> {
         },
         2 => Op::Remove { tree, key },
         3 => Op::RemovePrefix { tree, prefix: key },
+        4 => Op::Watermark(Watermark {
+            seq: u64::from_be_bytes(key.as_slice().try_into().ok()?),
+        }),
         _ => return None,
     };
     (at == rest.len()).then_some(op)
 }
 
-/// Every intact record of `bytes`, in order; stops at the first torn or
-/// damaged one (nothing after it was acknowledged after it).
-pub fn decode_all(bytes: &[u8]) -> (Vec<Op>, usize) {
-    let (mut ops, mut at) = (Vec::new(), 0);
-    while let Some(header) = bytes.get(at..at + 8) {
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let Some(payload) = bytes.get(at + 8..at + 8 + len) else {
-            break;
-        };
-        if crc32fast::hash(payload) != crc {
-            break;
-        }
-        let Some(op) = decode_payload(payload) else {
-            break;
-        };
-        ops.push(op);
-        at += 8 + len;
+/// What a replay of some bytes found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Decoded {
+    /// Every intact record, in order.
+    pub ops: Vec<Op>,
+    /// Bytes at the end that hold no whole record (a write cut short).
+    pub torn: usize,
+    /// Bytes skipped between intact records: damage, with records lost.
+    pub damaged: usize,
+    /// Stretches of damage skipped.
+    pub damaged_regions: usize,
+}
+
+/// The record starting at `at`, if a whole, valid one does, and its length.
+fn record_at(bytes: &[u8], at: usize) -> Option<(Op, usize)> {
+    let header = bytes.get(at..at + 8)?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    let payload = bytes.get(at + 8..(at + 8).checked_add(len)?)?;
+    if crc32fast::hash(payload) != crc {
+        return None;
     }
-    (ops, bytes.len() - at)
+    Some((decode_payload(payload)?, 8 + len))
+}
+
+/// Every intact record of `bytes`, in order. A damaged record is skipped:
+/// the replay resumes at the next offset where a valid record starts (its
+/// checksum and structure both check), so one bad byte costs one record,
+/// not every record after it.
+pub fn decode_all(bytes: &[u8]) -> Decoded {
+    let mut out = Decoded::default();
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some((op, len)) = record_at(bytes, at) {
+            out.ops.push(op);
+            at += len;
+            continue;
+        }
+        match (at + 1..bytes.len()).find(|&next| record_at(bytes, next).is_some()) {
+            Some(next) => {
+                out.damaged += next - at;
+                out.damaged_regions += 1;
+                at = next;
+            }
+            None => {
+                out.torn = bytes.len() - at;
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The journal's segment files in a directory: `journal.000001`, ...
@@ -172,7 +231,7 @@ pub struct JournalFile {
     seq: u64,
     /// Shared so that an fdatasync runs on a handle of its own, outside the
     /// lock that appends take.
-    file: Arc<File>,
+    pub(super) file: Arc<File>,
     /// Bytes written to the current segment.
     pub written: u64,
     /// Written but not yet fdatasync'ed.
@@ -207,17 +266,18 @@ fn open_append(path: &Path) -> io::Result<File> {
 }
 
 impl JournalFile {
-    /// Opens the journal in `dir`, returning the records of every segment
-    /// in order and how many bytes at segment ends were torn.
-    pub fn open(dir: &Path) -> io::Result<(Self, Vec<Op>, usize)> {
-        let (mut ops, mut torn) = (Vec::new(), 0);
+    /// Opens the journal in `dir`, returning what its segments hold, in order.
+    pub fn open(dir: &Path) -> io::Result<(Self, Decoded)> {
+        let mut found = Decoded::default();
         let segs = segments(dir)?;
         for &n in &segs {
             let mut bytes = Vec::new();
             File::open(segment_path(dir, n))?.read_to_end(&mut bytes)?;
-            let (o, t) = decode_all(&bytes);
-            ops.extend(o);
-            torn += t;
+            let d = decode_all(&bytes);
+            found.ops.extend(d.ops);
+            found.torn += d.torn;
+            found.damaged += d.damaged;
+            found.damaged_regions += d.damaged_regions;
         }
         // Append after the last segment; never after a torn tail.
         let seq = segs.last().map_or(1, |n| n + 1);
@@ -230,16 +290,31 @@ impl JournalFile {
             dirty: false,
             appends: 0,
         };
-        Ok((j, ops, torn))
+        Ok((j, found))
     }
 
     /// Appends bytes with one write: afterwards they survive `kill -9`.
+    /// A failed write leaves the segment as it was: what part of it
+    /// reached the file is cut off again, so no record that was refused
+    /// can come back at the next start. If even that fails, appends move
+    /// to a new segment, away from the torn record.
     pub fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        (&*self.file).write_all(bytes)?;
+        if let Err(e) = (&*self.file).write_all(bytes) {
+            if let Err(cut) = self.file.set_len(self.written) {
+                tracing::error!(error = %cut, "could not cut a failed journal write off; starting a new segment");
+                self.rotate()?;
+            }
+            return Err(e);
+        }
         self.written += bytes.len() as u64;
         self.dirty = true;
         self.appends += 1;
         Ok(())
+    }
+
+    /// The current segment's file, for reserving space in it.
+    pub fn current(&self) -> Arc<File> {
+        self.file.clone()
     }
 
     /// The current segment, if anything was appended since the last call,
@@ -278,10 +353,19 @@ impl JournalFile {
         }
         Ok(())
     }
+}
 
-    /// Where the segments live.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+/// Reserves disk space for `len` more bytes at `offset` of `file` without
+/// changing its size, so that appends into it cannot fail for want of
+/// space: a full disk is found here, before a write is applied, rather
+/// than in the middle of a group of acknowledged writes. `Ok(false)` when
+/// the file system cannot reserve (the caller then goes without).
+pub fn reserve(file: &File, offset: u64, len: u64) -> io::Result<bool> {
+    use rustix::fs::{fallocate, FallocateFlags};
+    match fallocate(file, FallocateFlags::KEEP_SIZE, offset, len) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::NOSYS) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 

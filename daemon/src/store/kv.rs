@@ -1,12 +1,11 @@
-//! The `kv` tree: persistent cache entries (generic namespaces and the
-//! domain caches' internal ones).
-//!
-//! The tree holds a snapshot in 256 buckets (keys `0x01` + bucket; see
-//! `buckets`), replaced whole by each compaction; between compactions the
-//! journal holds the changes (`durable`). A record's key is the namespace,
-//! a 0 byte and the key (namespaces never contain 0). Data dirs written
-//! before snapshots kept one sled key per record: `load_kv` reads those as
-//! part of the snapshot and the first compaction removes them. Value, layout version 2:
+//! Persistent cache entries (generic namespaces and the domain caches'
+//! internal ones): a snapshot file (`cache_file`), replaced whole by each
+//! compaction, and between compactions the journal (`durable`). A record's
+//! key is the namespace, a 0 byte and the key (namespaces never contain 0).
+//! Data dirs of earlier versions kept the snapshot in sled's `kv` tree (256
+//! buckets under keys `0x01` + bucket, and before that one sled key per
+//! record): it is read when there is no snapshot file, and the first
+//! compaction empties the tree. Value, layout version 2:
 //! `[2][flags][stored_at_ms: u64 BE][expires_at_ms: u64 BE, 0 = never]`
 //! `[tag count: u16 BE]([tag length: u16 BE][tag bytes])*[value...]`,
 //! flags bit 0 = negative. Version 1 is the same without the tag list.
@@ -16,13 +15,13 @@
 use std::collections::BTreeMap;
 
 use super::buckets;
-use super::durable::TREE_KV;
+use super::cache_file::{self, Records};
+use super::compaction::Rotation;
+use super::durable::{Epoch, TREE_KV};
 use super::journal::{self, Op};
 use super::{map_err, Store, StoreError};
 
-/// Buckets of the cache snapshot.
-const SNAPSHOT_BUCKETS: u32 = 256;
-/// Key prefix of snapshot buckets (namespaces never start with it).
+/// Key prefix of the legacy sled snapshot's buckets.
 const SNAPSHOT_PREFIX: u8 = 1;
 
 pub(super) const TREE: &str = "kv";
@@ -75,41 +74,37 @@ impl PersistedKv {
 }
 
 /// A cache snapshot being assembled, entry by entry, straight into its
-/// buckets (see `Store::write_kv_snapshot_of`).
+/// encoded records (see `Store::write_kv_snapshot_of`).
+#[derive(Default)]
 pub struct KvSnapshot {
-    buckets: buckets::Builder,
-    key: Vec<u8>,
-    entries: usize,
-}
-
-impl Default for KvSnapshot {
-    fn default() -> Self {
-        Self {
-            buckets: buckets::Builder::new(SNAPSHOT_BUCKETS),
-            key: Vec::new(),
-            entries: 0,
-        }
-    }
+    records: Records,
 }
 
 impl KvSnapshot {
     /// Adds one entry; each (namespace, key) once.
     pub fn add(&mut self, namespace: &str, key: &str, e: KvFields<'_>) {
-        self.key.clear();
-        tree_key_into(namespace, key, &mut self.key);
-        self.buckets.push(&self.key, |v| encode_into(e, v));
-        self.entries += 1;
+        self.records
+            .insert(|k| tree_key_into(namespace, key, k), |v| encode_into(e, v));
     }
 
     /// Entries added so far.
     pub fn len(&self) -> usize {
-        self.entries
+        self.records.len() as usize
     }
 
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
-        self.entries == 0
+        self.records.len() == 0
     }
+}
+
+/// The namespace and key of a cache record's tree key.
+pub(super) fn split_key(k: &[u8]) -> Option<(&str, &str)> {
+    let split = k.iter().position(|&b| b == 0)?;
+    Some((
+        std::str::from_utf8(&k[..split]).ok()?,
+        std::str::from_utf8(&k[split + 1..]).ok()?,
+    ))
 }
 
 /// One record read back at start-up.
@@ -177,9 +172,8 @@ fn take_u16(v: &[u8], at: &mut usize) -> Option<usize> {
 }
 
 fn decode(k: &[u8], v: &[u8]) -> Option<KvRecord> {
-    let split = k.iter().position(|&b| b == 0)?;
-    let namespace = std::str::from_utf8(&k[..split]).ok()?.to_owned();
-    let key = std::str::from_utf8(&k[split + 1..]).ok()?.to_owned();
+    let (namespace, key) = split_key(k)?;
+    let (namespace, key) = (namespace.to_owned(), key.to_owned());
     if v.len() < HEADER_LEN || !matches!(v[0], LAYOUT_V1 | LAYOUT_V2) {
         return None;
     }
@@ -208,65 +202,61 @@ fn decode(k: &[u8], v: &[u8]) -> Option<KvRecord> {
 }
 
 impl Store {
-    /// Writes (or replaces) one entry (journaled: durable after `sync`).
+    /// Writes (or replaces) one entry; durable once its epoch is synced.
     pub fn put_kv(
         &self,
         namespace: &str,
         key: &str,
         entry: KvFields<'_>,
-    ) -> Result<(), StoreError> {
-        self.durable_with(|out| {
-            journal::encode_insert(
-                TREE_KV,
-                |k| tree_key_into(namespace, key, k),
-                |v| encode_into(entry, v),
-                out,
-            );
-        });
-        Ok(())
+    ) -> Result<Epoch, StoreError> {
+        self.append(
+            |out| {
+                journal::encode_insert(
+                    TREE_KV,
+                    |k| tree_key_into(namespace, key, k),
+                    |v| encode_into(entry, v),
+                    out,
+                );
+            },
+            || {},
+        )
     }
 
     /// Removes one entry (absent is fine).
-    pub fn delete_kv(&self, namespace: &str, key: &str) -> Result<(), StoreError> {
-        self.durable(Op::Remove {
+    pub fn delete_kv(&self, namespace: &str, key: &str) -> Result<Epoch, StoreError> {
+        self.durable(&Op::Remove {
             tree: TREE_KV,
             key: tree_key(namespace, key),
         })
     }
 
     /// Removes every entry of a namespace.
-    pub fn clear_kv_namespace(&self, namespace: &str) -> Result<(), StoreError> {
+    pub fn clear_kv_namespace(&self, namespace: &str) -> Result<Epoch, StoreError> {
         let mut prefix = namespace.as_bytes().to_vec();
         prefix.push(0);
-        self.durable(Op::RemovePrefix {
+        self.durable(&Op::RemovePrefix {
             tree: TREE_KV,
             prefix,
         })
     }
 
     /// Every persisted entry: the snapshot with the journal replayed on
-    /// top. Records whose bytes do not decode (a damaged disk or a future
-    /// layout) are skipped and counted, so one bad record cannot keep the
-    /// daemon from starting.
+    /// top (both read at open). Records whose bytes do not decode (a
+    /// damaged disk or a future layout) are skipped and counted, so one bad
+    /// record cannot keep the daemon from starting.
     pub fn load_kv(&self) -> Result<(Vec<KvRecord>, usize), StoreError> {
         let mut map: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-        for item in self.kv.iter() {
-            let (k, v) = item.map_err(|e| map_err(&self.path, e))?;
-            if k.first() == Some(&SNAPSHOT_PREFIX) {
-                map.extend(buckets::records(&v).map(|(k, v)| (k.to_vec(), v.to_vec())));
-            } else {
-                map.insert(k.to_vec(), v.to_vec());
-            }
-        }
-        for op in self.journal.replayed_kv.lock().iter() {
+        let replayed = std::mem::take(&mut *self.replayed_kv.lock());
+        for op in replayed {
             match op {
                 Op::Insert { key, value, .. } => {
-                    map.insert(key.clone(), value.clone());
+                    map.insert(key, value);
                 }
                 Op::Remove { key, .. } => {
-                    map.remove(key);
+                    map.remove(&key);
                 }
-                Op::RemovePrefix { prefix, .. } => map.retain(|k, _| !k.starts_with(prefix)),
+                Op::RemovePrefix { prefix, .. } => map.retain(|k, _| !k.starts_with(&prefix)),
+                Op::Watermark(_) => {}
             }
         }
         let mut out = Vec::with_capacity(map.len());
@@ -280,32 +270,67 @@ impl Store {
         Ok((out, skipped))
     }
 
+    /// The legacy snapshot in sled's `kv` tree, as insert records (a data
+    /// dir from before the snapshot file).
+    pub(super) fn legacy_kv_snapshot(&self) -> Result<Vec<Op>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.kv.iter() {
+            let (k, v) = item.map_err(|e| map_err(&self.path, e))?;
+            let insert = |key: &[u8], value: &[u8]| Op::Insert {
+                tree: TREE_KV,
+                key: key.to_vec(),
+                value: value.to_vec(),
+            };
+            if k.first() == Some(&SNAPSHOT_PREFIX) {
+                out.extend(buckets::records(&v).map(|(k, v)| insert(k, v)));
+            } else {
+                out.push(insert(&k, &v));
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the snapshot with `records`; see `write_kv_snapshot_of`,
     /// which the daemon uses (it builds the snapshot without records).
     #[cfg(test)]
-    pub fn write_kv_snapshot(&self, records: &[KvRecord]) -> Result<(), StoreError> {
+    pub fn write_kv_snapshot(
+        &self,
+        records: &[KvRecord],
+        rotation: &Rotation,
+    ) -> Result<(), StoreError> {
         let mut snap = KvSnapshot::default();
         for r in records {
             snap.add(&r.namespace, &r.key, r.entry.fields());
         }
-        self.write_kv_snapshot_of(snap)
+        self.write_kv_snapshot_of(snap, rotation)
     }
 
-    /// Replaces the snapshot with `snap` (and drops per-key records of
-    /// older data dirs), in one atomic batch, and flushes.
-    pub fn write_kv_snapshot_of(&self, snap: KvSnapshot) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for k in self.kv.iter().keys() {
-            batch.remove(k.map_err(|e| map_err(&self.path, e))?);
+    /// Replaces the snapshot file with `snap`, the watermark the rotation
+    /// saw and the current runs; then empties sled's legacy `kv` tree.
+    pub fn write_kv_snapshot_of(
+        &self,
+        snap: KvSnapshot,
+        rotation: &Rotation,
+    ) -> Result<(), StoreError> {
+        let runs: Vec<(String, u64)> = self
+            .runs
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        cache_file::write(&self.data_dir, rotation.watermark, &runs, &snap.records).map_err(
+            |e| {
+                StoreError::Io(format!(
+                    "cannot write the cache snapshot in {}: {e}",
+                    self.data_dir.display()
+                ))
+            },
+        )?;
+        if !self.kv.is_empty() {
+            self.kv.clear().map_err(|e| map_err(&self.path, e))?;
+            self.flush_sled()?;
         }
-        for (b, bytes) in snap.buckets.finish() {
-            batch.insert(&buckets::bucket_key(SNAPSHOT_PREFIX, b)[..], bytes);
-        }
-        self.kv
-            .apply_batch(batch)
-            .map_err(|e| map_err(&self.path, e))?;
-        self.journal.replayed_kv.lock().clear();
-        self.flush_sled()
+        Ok(())
     }
 }
 

@@ -43,22 +43,32 @@ fn record(ns: &str, key: &str, v: &[u8]) -> KvRecord {
     }
 }
 
+/// What a compaction does to the store, with `records` as the snapshot.
+fn compact(s: &Store, records: &[KvRecord]) {
+    let mut rotation = s.begin_compaction().unwrap();
+    rotation.sync().unwrap();
+    s.write_kv_snapshot(records, &rotation).unwrap();
+    s.end_compaction(rotation.covered).unwrap();
+}
+
 #[test]
 fn the_snapshot_plus_the_journal_is_the_state() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
-        s.write_kv_snapshot(&[
-            record("a", "1", b"x"),
-            record("a", "2", b"y"),
-            record("ab", "1", b"z"),
-        ])
-        .unwrap();
+        compact(
+            &s,
+            &[
+                record("a", "1", b"x"),
+                record("a", "2", b"y"),
+                record("ab", "1", b"z"),
+            ],
+        );
         s.put_kv("a", "3", entry(b"new", false, None).fields())
             .unwrap();
         s.delete_kv("a", "2").unwrap();
-        s.clear_kv_namespace("ab").unwrap();
-        s.write_journal().unwrap();
+        let e = s.clear_kv_namespace("ab").unwrap();
+        s.sync_blocking(e).unwrap();
         // Dropped without a compaction, as after kill -9.
     }
     let s = crate::store::open_again(dir.path()).unwrap();
@@ -69,7 +79,7 @@ fn the_snapshot_plus_the_journal_is_the_state() {
         .collect();
     assert_eq!((keys, skipped), (vec![("a", "1"), ("a", "3")], 0));
     // A compaction writes that state as the snapshot.
-    s.write_kv_snapshot(&all).unwrap();
+    compact(&s, &all);
     drop(s);
     let s = crate::store::open_again(dir.path()).unwrap();
     assert_eq!(s.load_kv().unwrap().0, all);
@@ -87,10 +97,16 @@ fn per_key_records_of_older_data_dirs_are_read_then_replaced() {
     let s = crate::store::open_again(dir.path()).unwrap();
     let (all, _) = s.load_kv().unwrap();
     assert_eq!(all, vec![record("old", "k", b"v")]);
-    s.write_kv_snapshot(&all).unwrap();
+    compact(&s, &all);
     assert!(
         s.kv.get(tree_key("old", "k")).unwrap().is_none(),
         "the per-key record is gone"
     );
-    assert_eq!(s.load_kv().unwrap().0, all, "and lives on in the snapshot");
+    drop(s);
+    let s = crate::store::open_again(dir.path()).unwrap();
+    assert_eq!(
+        s.load_kv().unwrap().0,
+        all,
+        "and lives on in the snapshot file"
+    );
 }

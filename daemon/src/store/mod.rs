@@ -1,26 +1,37 @@
 //! The persistent store: the only module that names sled.
 //!
-//! One sled database under `<data-dir>/db` with typed trees, each owned by a
-//! submodule that also owns its byte layout. The store is treated as
-//! rebuildable: caches can be refilled and the library re-read, so a store
-//! that cannot be opened is reported with the path and what to do, never
-//! "repaired" silently.
+//! sled holds the library snapshot and the event log (`snapshot`, `tracks`),
+//! under `<data-dir>/db`. The caches and the runs are in memory, made
+//! durable by a journal (`journal`, `durable`, `sync`) and a snapshot file
+//! (`cache_file`, `kv`, `runs`). The store is rebuildable: a damaged
+//! database is moved aside and started afresh (`recovery`), the library is
+//! then imported again, and the caches come back from their own files.
 
 mod buckets;
+mod cache_file;
+mod compaction;
 mod durable;
 mod journal;
 mod kv;
-mod library;
+mod recovery;
 mod runs;
+mod snapshot;
 mod sync;
 mod tracks;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub use durable::{Compactor, Rotation};
+use parking_lot::Mutex;
+
+pub use compaction::Rotation;
+pub use durable::{Epoch, WriteFailure};
+pub use journal::Watermark;
 pub use kv::{KvFields, KvRecord, KvSnapshot, PersistedKv};
-pub use library::{decode_track, encode_track, EncodedTrack, LogMeta, SnapshotMeta, SyncBatch};
+pub use recovery::{Health, Recovery};
+pub use snapshot::{LogMeta, SnapshotMeta, SyncBatch};
 pub use tracks::{bucket_of, BUCKETS};
 
 /// Schema version of the data directory's layout.
@@ -59,8 +70,8 @@ pub enum StoreError {
     },
     /// The database is damaged.
     #[error(
-        "the database in {path} is damaged ({detail}); stop trackcached, move the directory aside \
-         and restart: caches refill and the library is re-read"
+        "the database in {path} is damaged ({detail}); restart trackcached: it moves the \
+         damaged database aside, re-reads the library and keeps the caches"
     )]
     Corrupt {
         /// The database directory.
@@ -68,6 +79,13 @@ pub enum StoreError {
         /// What sled or the decoder said.
         detail: String,
     },
+    /// The disk has no room for the write; nothing was changed.
+    #[error("the disk is full: {0}")]
+    Full(String),
+    /// An earlier write failed, and durable writes are refused until the
+    /// caches are saved whole again.
+    #[error("durable writes are refused for now: {0}")]
+    Degraded(String),
     /// The disk refused a read or write (full, read-only, gone).
     #[error("storage I/O failed: {0} (is the disk full or read-only?)")]
     Io(String),
@@ -80,13 +98,22 @@ pub struct Store(Arc<Inner>);
 
 /// The open database's parts.
 pub struct Inner {
+    data_dir: PathBuf,
     path: PathBuf,
     db: sled::Db,
+    /// Legacy: the cache snapshot of earlier versions.
     kv: sled::Tree,
     library: sled::Tree,
-    runs: sled::Tree,
+    /// Legacy: the runs of earlier versions.
+    runs_tree: sled::Tree,
+    runs: Mutex<BTreeMap<String, u64>>,
     syncer: sync::Syncer,
     journal: Arc<durable::Journal>,
+    /// Cache records found at open (snapshot, then journal), for `load_kv`.
+    replayed_kv: Mutex<Vec<journal::Op>>,
+    health: Mutex<Health>,
+    compaction_wanted: AtomicBool,
+    compaction_notify: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for Store {
@@ -103,7 +130,9 @@ impl Store {
         Self::open_with(data_dir, DEFAULT_CACHE_BYTES)
     }
 
-    /// Opens with a bound on sled's page cache.
+    /// Opens with a bound on sled's page cache. A database that sled finds
+    /// damaged is moved aside and a new one started (`recovery`); what was
+    /// lost is in `health`.
     pub fn open_with(data_dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         create_private_dir(data_dir).map_err(|e| {
             StoreError::Io(format!(
@@ -112,16 +141,15 @@ impl Store {
             ))
         })?;
         let path = data_dir.join("db");
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(cache_bytes)
-            .open()
-            .map_err(|e| open_error(&path, e))?;
+        let mut health = Health::default();
+        let db = recovery::open_db(&path, cache_bytes, &mut health)?;
         let meta = db.open_tree(META_TREE).map_err(|e| map_err(&path, e))?;
         let kv = db.open_tree(kv::TREE).map_err(|e| map_err(&path, e))?;
-        let library = db.open_tree(library::TREE).map_err(|e| map_err(&path, e))?;
+        let library = db
+            .open_tree(snapshot::TREE)
+            .map_err(|e| map_err(&path, e))?;
         if check_schema(&meta, data_dir)? == 1 {
-            let dropped = library::migrate_v1(&library).map_err(|e| map_err(&path, e))?;
+            let dropped = snapshot::migrate_v1(&library).map_err(|e| map_err(&path, e))?;
             tracing::info!(
                 dropped,
                 "migrated the data dir from schema 1: the library will be imported again"
@@ -129,29 +157,34 @@ impl Store {
         }
         meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
             .map_err(|e| map_err(&path, e))?;
-        let runs = db.open_tree(runs::TREE).map_err(|e| map_err(&path, e))?;
-        let (file, ops, torn) = journal::JournalFile::open(data_dir).map_err(|e| {
+        let runs_tree = db.open_tree(runs::TREE).map_err(|e| map_err(&path, e))?;
+        let (file, found) = journal::JournalFile::open(data_dir).map_err(|e| {
             StoreError::Io(format!(
                 "cannot open the journal in {}: {e}",
                 data_dir.display()
             ))
         })?;
         let store = Self(Arc::new(Inner {
+            data_dir: data_dir.to_path_buf(),
             path,
             db,
             kv,
             library,
-            runs,
+            runs_tree,
+            runs: Mutex::new(BTreeMap::new()),
             syncer: sync::Syncer::default(),
-            journal: Arc::new(durable::Journal::new(file)),
+            journal: Arc::new(durable::Journal::new(file, Watermark::default())),
+            replayed_kv: Mutex::new(Vec::new()),
+            health: Mutex::new(health),
+            compaction_wanted: AtomicBool::new(false),
+            compaction_notify: tokio::sync::Notify::new(),
         }));
-        store.replay(ops, torn)?;
+        store.replay(found)?;
         store.start_journal_threads();
         Ok(store)
     }
 
-    /// Writes sled's buffers to disk and waits for the disk to confirm
-    /// (journaled writes still queued are not included: see `flush`).
+    /// Writes sled's buffers to disk and waits for the disk to confirm.
     fn flush_sled(&self) -> Result<(), StoreError> {
         self.db
             .flush()
@@ -162,7 +195,8 @@ impl Store {
     /// Makes everything written so far durable: pending journal records
     /// are written and synced, sled is flushed.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.write_journal()?;
+        self.write_pending()
+            .map_err(|e| StoreError::Io(e.message))?;
         let unsynced = self.journal.file.lock().take_unsynced();
         if let Some(Err(e)) = unsynced.map(|f| f.sync_data()) {
             self.journal.file.lock().mark_unsynced();
@@ -176,9 +210,87 @@ impl Store {
         &self.path
     }
 
-    /// Bytes the database occupies on disk.
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Bytes the data directory occupies on disk (database, journal,
+    /// snapshot files; not the damaged copies kept aside).
     pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        recovery::dir_size(&self.data_dir)
+    }
+
+    /// What start-up found and what is refused now, for `status`.
+    pub fn health(&self) -> Health {
+        let mut h = self.health.lock().clone();
+        h.degraded = self.degraded();
+        h
+    }
+
+    /// Asks the caches' maintenance task for a compaction (the journal has
+    /// grown); it waits on `compaction_requested`.
+    pub(crate) fn request_compaction(&self) {
+        if !self.compaction_wanted.swap(true, Ordering::AcqRel) {
+            self.compaction_notify.notify_one();
+        }
+    }
+
+    /// Resolves once a compaction is asked for, and clears the request.
+    pub async fn compaction_requested(&self) {
+        loop {
+            if self.compaction_wanted.swap(false, Ordering::AcqRel) {
+                return;
+            }
+            self.compaction_notify.notified().await;
+        }
+    }
+
+    /// At open: the snapshot file (or the legacy sled snapshot), then the
+    /// journal's records on top: runs and the watermark are applied here,
+    /// cache records kept for `load_kv`.
+    fn replay(&self, found: journal::Decoded) -> Result<(), StoreError> {
+        use journal::Op;
+        let mut ops = match recovery::read_cache_file(&self.data_dir, &mut self.health.lock()) {
+            Some(ops) => ops,
+            None => {
+                let legacy = self.legacy_kv_snapshot()?;
+                self.runs.lock().extend(self.legacy_runs()?);
+                legacy
+            }
+        };
+        recovery::note_journal(&found, &self.data_dir, &mut self.health.lock());
+        ops.extend(found.ops);
+        let mut kv = Vec::with_capacity(ops.len());
+        let mut watermark = None;
+        let mut runs = self.runs.lock();
+        for op in ops {
+            match op {
+                Op::Watermark(w) => watermark = Some(w),
+                Op::Insert {
+                    tree: durable::TREE_RUNS,
+                    key,
+                    value,
+                } => {
+                    if let (Ok(k), Ok(v)) = (String::from_utf8(key), <[u8; 8]>::try_from(value)) {
+                        runs.insert(k, u64::from_be_bytes(v));
+                    }
+                }
+                op => kv.push(op),
+            }
+        }
+        drop(runs);
+        // A data dir from before watermarks: its invalidations were all
+        // applied when they happened (none is planned again).
+        let watermark = match watermark {
+            Some(w) => w,
+            None => Watermark {
+                seq: self.stored_log_meta()?.seq,
+            },
+        };
+        self.journal_restore_watermark(watermark);
+        *self.replayed_kv.lock() = kv;
+        Ok(())
     }
 }
 
@@ -213,18 +325,6 @@ fn check_schema(meta: &sled::Tree, data_dir: &Path) -> Result<u32, StoreError> {
     }
 }
 
-fn open_error(path: &Path, e: sled::Error) -> StoreError {
-    // sled reports a held file lock as an I/O error mentioning the lock.
-    if let sled::Error::Io(io) = &e {
-        if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") {
-            return StoreError::Locked {
-                path: path.to_path_buf(),
-            };
-        }
-    }
-    map_err(path, e)
-}
-
 fn map_err(path: &Path, e: sled::Error) -> StoreError {
     match e {
         sled::Error::Io(io) => StoreError::Io(io.to_string()),
@@ -255,54 +355,5 @@ pub(crate) fn open_again(data_dir: &Path) -> Result<Store, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_second_open_of_the_same_dir_is_refused_clearly() {
-        let dir = tempfile::tempdir().unwrap();
-        let _first = Store::open(dir.path()).unwrap();
-        let err = Store::open(dir.path())
-            .err()
-            .expect("second open must fail");
-        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
-    }
-
-    #[test]
-    fn a_schema_1_library_is_dropped_for_reimport_and_the_log_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = Store::open(dir.path()).unwrap();
-            let meta = s.db.open_tree(META_TREE).unwrap();
-            meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
-            s.library.insert(b"tABC", vec![1, 2]).unwrap();
-            s.library.insert(b"msnapshot", vec![1]).unwrap();
-            s.library.insert(b"mlog", vec![1, 3, 1]).unwrap();
-            s.flush().unwrap();
-        }
-        let s = open_again(dir.path()).unwrap();
-        assert!(s.library.get(b"tABC").unwrap().is_none());
-        assert!(s.library.get(b"msnapshot").unwrap().is_none());
-        assert!(s.library.get(b"mlog").unwrap().is_some());
-        let meta = s.db.open_tree(META_TREE).unwrap();
-        assert_eq!(
-            meta.get(SCHEMA_KEY).unwrap().unwrap().as_ref(),
-            &SCHEMA_VERSION.to_be_bytes()
-        );
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = Store::open(dir.path()).unwrap();
-            let meta = s.db.open_tree(META_TREE).unwrap();
-            meta.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
-            s.flush().unwrap();
-        }
-        let err = open_again(dir.path())
-            .err()
-            .expect("newer schema must fail");
-        assert!(err.to_string().contains("schema version 99"), "{err}");
-    }
-}
+#[path = "mod_tests.rs"]
+mod tests;

@@ -1,23 +1,20 @@
 //! Durable acknowledgements with group commit. A write that must survive
-//! `kill -9` calls `Store::sync` after it is applied (and journaled); the
-//! first caller to find no write under way becomes the leader and writes
-//! every pending journal record with one `write(2)`; everyone whose write
-//! happened before that started is released by it. Concurrent writers thus
-//! share one system call instead of paying one each.
+//! `kill -9` waits with `Store::sync` for the epoch its records joined
+//! (`durable`). The first waiter to find no write under way becomes the
+//! leader and writes every pending record with one `write(2)`; everyone
+//! whose epoch that write covered is released by it, with its outcome.
+//! Concurrent writers thus share one system call instead of paying one each.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
-use super::{Store, StoreError};
+use super::durable::{Epoch, WriteFailure};
+use super::Store;
 
 /// Group-commit state, shared by all clones of a `Store`.
 #[derive(Default)]
 pub struct Syncer {
-    /// Tickets handed out (one per `sync` call).
-    requested: AtomicU64,
-    /// Every ticket up to this one is durable.
-    done: AtomicU64,
     flushing: AtomicBool,
     finished: Notify,
 }
@@ -35,13 +32,14 @@ impl Drop for Leading<'_> {
 }
 
 impl Store {
-    /// Waits until every write made before this call would survive `kill -9`.
-    pub async fn sync(&self) -> Result<(), StoreError> {
+    /// Waits until the writes of `epoch` would survive `kill -9`, or their
+    /// write failed. Only the waiter that ran the failed write gets the
+    /// keys it lost (`WriteFailure::lost`), to have the caches forget them.
+    pub async fn sync(&self, epoch: Epoch) -> Result<(), WriteFailure> {
         let s = &self.syncer;
-        let ticket = s.requested.fetch_add(1, Ordering::AcqRel) + 1;
         loop {
-            if s.done.load(Ordering::Acquire) >= ticket {
-                return Ok(());
+            if let Some(done) = self.epoch_done(epoch) {
+                return done;
             }
             if !s.flushing.swap(true, Ordering::AcqRel) {
                 let leading = Leading(s);
@@ -51,20 +49,13 @@ impl Store {
                 // per turn of the event loop, as Redis's AOF does, instead
                 // of one per request on a single request thread.
                 tokio::task::yield_now().await;
-                // Everything ticketed so far happened before this load.
-                let target = s.requested.load(Ordering::Acquire);
                 // One write(2) of a few KB: cheaper done here than handed
                 // to the blocking pool and back. Only a compaction goes there.
-                let res = self.write_journal().map(|big| {
+                let res = self.write_pending().map(|big| {
                     if big {
-                        // The journal has grown: compact in the background.
-                        let store = self.clone();
-                        tokio::task::spawn_blocking(move || store.compact());
+                        self.request_compaction();
                     }
                 });
-                if res.is_ok() {
-                    s.done.fetch_max(target, Ordering::AcqRel);
-                }
                 drop(leading);
                 res?;
                 continue;
@@ -74,7 +65,7 @@ impl Store {
             let finished = s.finished.notified();
             tokio::pin!(finished);
             finished.as_mut().enable();
-            if s.done.load(Ordering::Acquire) >= ticket || !s.flushing.load(Ordering::Acquire) {
+            if self.epoch_done(epoch).is_some() || !s.flushing.load(Ordering::Acquire) {
                 continue;
             }
             finished.await;
@@ -103,8 +94,8 @@ mod tests {
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.put_kv("ns", &format!("k{i}"), entry().fields()).unwrap();
-                    s.sync().await.unwrap();
+                    let epoch = s.put_kv("ns", &format!("k{i}"), entry().fields()).unwrap();
+                    s.sync(epoch).await.unwrap();
                 })
             })
             .collect();
@@ -118,7 +109,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         write_and_sync(&s, 64).await;
-        assert_eq!(s.syncer.done.load(Ordering::Acquire), 64);
+        assert!(s
+            .epoch_done(s.put_kv("ns", "last", entry().fields()).unwrap())
+            .is_none());
     }
 
     /// On one request thread the first writer used to write its own record
@@ -144,10 +137,10 @@ mod tests {
         use futures_util::FutureExt;
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        s.put_kv("ns", "a", entry().fields()).unwrap();
-        assert!(s.sync().now_or_never().is_none(), "parked at the yield");
-        s.put_kv("ns", "b", entry().fields()).unwrap();
-        let synced = tokio::time::timeout(std::time::Duration::from_secs(5), s.sync()).await;
+        let a = s.put_kv("ns", "a", entry().fields()).unwrap();
+        assert!(s.sync(a).now_or_never().is_none(), "parked at the yield");
+        let b = s.put_kv("ns", "b", entry().fields()).unwrap();
+        let synced = tokio::time::timeout(std::time::Duration::from_secs(5), s.sync(b)).await;
         assert!(matches!(synced, Ok(Ok(()))), "a later sync completes");
     }
 }

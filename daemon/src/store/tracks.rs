@@ -3,15 +3,15 @@
 //! 0.15 s to write, 1.7 s against 0.1 s to read back; BENCHMARKS.md), so
 //! tracks are grouped into `BUCKETS` values by a hash of their id. Changing
 //! one track rewrites its bucket (~100 KB for 50,000 tracks).
-//! The bucket layout is `buckets`'; values are `store::encode_track`'s form.
+//! The bucket layout is `buckets`'; values are `snapshot::encode_track`'s form.
 
 use std::collections::BTreeMap;
 
 use trackcache_protocol::Track;
 
 use super::buckets::{self, records};
-use super::library::{decode_track, EncodedTrack};
 use super::{map_err, Store, StoreError};
+use crate::snapshot::{decode_track, EncodedTrack};
 
 /// Number of buckets.
 pub const BUCKETS: u32 = 512;

@@ -1,21 +1,17 @@
-//! Library-path measurements: parse alone, first import, unchanged re-read
-//! and one-track re-read (in process, through the daemon's own `Library`),
+//! LibraryService-path measurements: parse alone, first import, unchanged re-read
+//! and one-track re-read (in process, through the daemon's own `LibraryService`),
 //! then with the real daemon: rename-to-`LibrarySynced` latency, start-up to
 //! the first answered query with the snapshot persisted, and peak RSS with
 //! the tracks and 100,000 cache entries held. References run in the same
 //! session.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use trackcache_client::Client;
-use trackcache_daemon::config::{LibraryConfig, SourceFormat};
-use trackcache_daemon::hub::Hub;
-use trackcache_daemon::ingest::Library;
-use trackcache_daemon::library::{parse, LibraryFormat};
-use trackcache_daemon::store::Store;
+use trackcache_daemon::config::{LibraryConfig, LibrarySource};
+use trackcache_daemon::sources::{parse, LibraryFormat};
 use trackcache_protocol::{Event, KvSet, Request, SyncOutcome, Track};
 
 use super::process::Daemon;
@@ -28,7 +24,7 @@ pub use super::report::{markdown_library, markdown_suite};
 /// `trackcache-bench library` arguments.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Library sizes, in tracks.
+    /// LibraryService sizes, in tracks.
     #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000])]
     pub tracks: Vec<usize>,
     /// Runs per measurement.
@@ -106,18 +102,16 @@ fn in_process(
     let (mut first, mut unchanged, mut one) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        let hub = Arc::new(Hub::new(store.log_meta()?, 100_000));
         let config = LibraryConfig {
             path: path.to_path_buf(),
-            format: SourceFormat::AppleXml,
+            format: LibrarySource::File(LibraryFormat::AppleXml),
             settle: Duration::from_millis(300),
             poll: Duration::from_secs(30),
             retention: 100_000,
             command_timeout: Duration::from_secs(60),
             limits: Default::default(),
         };
-        let (lib, _triggers) = Library::open(config, store, hub)?;
+        let lib = trackcache_daemon::embedded_library(config, dir.path())?;
         let (r, s) = secs(|| lib.sync_now());
         anyhow::ensure!(
             matches!(r.outcome, SyncOutcome::Imported { .. }),

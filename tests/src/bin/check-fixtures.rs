@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use clap::Parser;
-use trackcache_daemon::library::{parse, LibraryFormat};
+use trackcache_daemon::sources::{parse, LibraryFormat};
 
 /// Check real-world library files against the counts in their README.
 #[derive(Debug, Parser)]

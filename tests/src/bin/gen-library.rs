@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
-use trackcache_daemon::library::LibraryFormat;
+use trackcache_daemon::sources::LibraryFormat;
 use trackcache_tests::generator::{generate, write_apple_xml, write_jsonl, XmlStyle};
 
 /// Generate a deterministic synthetic music library.
