@@ -298,7 +298,8 @@ fn long_string(text: &[u8], limit: usize) -> Option<LongString<'_>> {
                 end += n;
                 break;
             }
-            end += n + 2;
+            // The escaped byte may be past the end of a cut-off line.
+            end = (end + n + 2).min(text.len());
         }
         let end = end.min(text.len());
         let after = text.get(end + 1..).unwrap_or_default();

@@ -281,3 +281,15 @@ fn odd_values_are_dropped_with_a_warning() {
     );
     assert!(first.contains("is the number 7, not a string"), "{first}");
 }
+
+#[test]
+fn a_long_line_ending_in_a_backslash_inside_a_string_is_an_error_not_a_panic() {
+    // Found by the jsonl fuzz target: the scan for long strings stepped
+    // over the escaped byte past the end of the line.
+    for text in [
+        format!("{{\"id\":\"{}\\", "a".repeat(100)),
+        format!("\"{}\\\n", "a".repeat(100)),
+    ] {
+        assert!(parse_limited(&text, 64).is_err(), "{text}");
+    }
+}
