@@ -179,6 +179,37 @@ pub fn parse_with(
     })
 }
 
+/// [`parse_with`] reading apple-xml `chunk` bytes at a time on `threads`
+/// threads (1 or 2) instead of the daemon's 256 KiB on all cores; JSON
+/// Lines ignores both. The outcome must not depend on them: tests and the
+/// fuzzer (`fuzz/`) check it against [`parse_with`].
+#[doc(hidden)]
+pub fn parse_chunked(
+    format: LibraryFormat,
+    limits: &Limits,
+    bytes: &[u8],
+    chunk: usize,
+    threads: usize,
+) -> Result<ParsedLibrary, LibraryError> {
+    let LibraryFormat::AppleXml = format else {
+        return parse_with(format, limits, bytes);
+    };
+    let mut tracks = Vec::new();
+    let tuning = apple_xml::Tuning {
+        chunk: chunk.max(1),
+        threads: threads.clamp(1, 2),
+        limits: *limits,
+    };
+    let ParseOutcome { meta, warnings } =
+        apple_xml::parse_stream(&mut &*bytes, &mut |t| tracks.push(t), tuning)?;
+    drop_duplicate_ids(&mut tracks);
+    Ok(ParsedLibrary {
+        tracks,
+        meta,
+        warnings,
+    })
+}
+
 /// Keeps only the last track of each id; returns how many were dropped.
 fn drop_duplicate_ids(tracks: &mut Vec<Track>) -> usize {
     // xxh3 rather than the default SipHash: ids come from the file being
