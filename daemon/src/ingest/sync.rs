@@ -107,7 +107,7 @@ impl LibraryService {
         self.set_progress("reading", 0, before.size);
         // One streaming pass: read, hash, parse and diff a chunk at a time,
         // so memory follows the changes, not the file's size.
-        let file = std::fs::File::open(path).map_err(io_error)?;
+        let file = source::open_file(path).map_err(io_error)?;
         let mut tap = source::Tap::new(
             std::io::BufReader::with_capacity(source::BUF_SIZE, file),
             &self.read_bytes,

@@ -180,6 +180,16 @@ impl Line<'_> {
         } else {
             0
         };
+        if self.offset == 0 && super::looks_utf16(self.bytes) {
+            return Err(LibraryError::Malformed {
+                format: LibraryFormat::Jsonl,
+                at: self.position(0),
+                track: None,
+                reason: "the file looks UTF-16 encoded, and JSON Lines must be UTF-8: write \
+                         it as UTF-8, or convert it (iconv -f UTF-16 -t UTF-8)"
+                    .into(),
+            });
+        }
         let ended = self.bytes.last() == Some(&b'\n');
         let text = &self.bytes[start..self.bytes.len() - usize::from(ended)];
         let text = text.strip_suffix(b"\r").unwrap_or(text);

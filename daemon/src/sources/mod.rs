@@ -210,6 +210,14 @@ pub fn parse_chunked(
     })
 }
 
+/// True when a file starting with `start` looks UTF-16 encoded: a byte
+/// order mark (its first byte, 0xFE or 0xFF, never starts UTF-8), a NUL
+/// first byte, or `<` or `{` followed by a NUL. Decided on the first two
+/// bytes at most, and the same on the first alone when that is all there is.
+fn looks_utf16(start: &[u8]) -> bool {
+    matches!(start, [0xFE | 0xFF | 0x00, ..] | [b'<' | b'{', 0x00, ..])
+}
+
 /// Keeps only the last track of each id; returns how many were dropped.
 fn drop_duplicate_ids(tracks: &mut Vec<Track>) -> usize {
     // xxh3 rather than the default SipHash: ids come from the file being

@@ -62,6 +62,8 @@ struct BadUtf8 {
     /// The bad sequence is cut off by the end of the input (truncation)
     /// rather than invalid in the middle.
     cut_off: bool,
+    /// The whole file looks UTF-16 encoded (see `sources::looks_utf16`).
+    utf16: bool,
 }
 
 /// Markup and text of one document, or of one piece of it.
@@ -88,13 +90,28 @@ impl<'a> Scanner<'a> {
     /// where (and only where) a byte order mark is skipped. No item may be
     /// longer than `limit` bytes.
     pub(super) fn new(input: &'a [u8], file_start: bool, limit: usize) -> Self {
-        let (text, bad_utf8) = match std::str::from_utf8(input) {
+        let utf16 = file_start && crate::sources::looks_utf16(input);
+        let decoded = if utf16 {
+            Err(None)
+        } else {
+            std::str::from_utf8(input).map_err(Some)
+        };
+        let (text, bad_utf8) = match decoded {
             Ok(text) => (text, None),
-            Err(e) => {
+            Err(None) => (
+                "",
+                Some(BadUtf8 {
+                    at: 0,
+                    cut_off: false,
+                    utf16: true,
+                }),
+            ),
+            Err(Some(e)) => {
                 let valid = e.valid_up_to();
                 let bad = BadUtf8 {
                     at: valid,
                     cut_off: e.error_len().is_none(),
+                    utf16: false,
                 };
                 // Cannot fail: `valid_up_to` is where valid UTF-8 ends.
                 (
@@ -147,6 +164,12 @@ impl<'a> Scanner<'a> {
     /// that is what stopped it (within the bound), else running out.
     fn at_end(&self) -> ScanError {
         match &self.bad_utf8 {
+            Some(bad) if bad.utf16 => ScanError::Malformed {
+                at: 0,
+                reason: "the file looks UTF-16 encoded, and a library export must be UTF-8: \
+                         export it again, or convert it (iconv -f UTF-16 -t UTF-8)"
+                    .into(),
+            },
             Some(bad) if !bad.cut_off && bad.at == self.text.len() && bad.at < self.end => {
                 ScanError::Malformed {
                     at: bad.at,

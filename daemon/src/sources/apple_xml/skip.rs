@@ -13,6 +13,12 @@ use super::lexer::{Begun, Lexer};
 use super::token::{Tag, Tok};
 use crate::sources::LibraryError;
 
+/// Containers open at once, at most, in a value being skipped. Real exports
+/// nest a few levels (a playlist's items); each open one costs a stack
+/// entry, so a hostile file of nothing but `<array>` would otherwise grow
+/// the stack by one entry per 7 bytes of file.
+pub(super) const MAX_DEPTH: usize = 512;
+
 /// One open container of a value being skipped.
 #[derive(Debug)]
 pub(super) struct Open<'k> {
@@ -145,6 +151,13 @@ impl<'a> Lexer<'a> {
             top.want_key = true;
         }
         if let Some(inner) = inner {
+            if stack.len() >= MAX_DEPTH {
+                return Err(self.malformed_here(format!(
+                    "containers nested more than {MAX_DEPTH} deep in the value of \"{}\"; no \
+                     library nests more than a few levels",
+                    key_of(stack)
+                )));
+            }
             stack.push(Open {
                 tag: inner,
                 key: None,

@@ -293,3 +293,24 @@ fn a_long_line_ending_in_a_backslash_inside_a_string_is_an_error_not_a_panic() {
         assert!(parse_limited(&text, 64).is_err(), "{text}");
     }
 }
+
+#[test]
+fn a_utf16_file_is_named_as_such() {
+    let text = "{\"id\":\"A\"}\n";
+    for bytes in [
+        [
+            &[0xFF, 0xFE][..],
+            &text
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>(),
+        ]
+        .concat(),
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+    ] {
+        let err = parse(LibraryFormat::Jsonl, &bytes).unwrap_err();
+        assert_eq!(err.kind(), LibraryErrorKind::Malformed, "{err}");
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+    }
+}
