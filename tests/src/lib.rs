@@ -5,6 +5,7 @@
 //! `fuzz_seeds` makes the fuzz targets' seed inputs.
 
 pub mod bench;
+pub mod bystander;
 pub mod fuzz_seeds;
 pub mod generator;
 pub mod harness;
