@@ -144,11 +144,13 @@ impl<'a> Lexer<'a> {
 
     /// The text content of the element `tag` that was just opened, up to and
     /// including its closing tag.
+    #[inline]
     pub(super) fn text(&mut self, tag: Tag) -> Result<Cow<'a, str>, LibraryError> {
         self.scan.text(tag).map_err(|e| self.scan_error(e))
     }
 
     /// [`Self::text`] for the value of `key`, which errors name.
+    #[inline]
     pub(super) fn value_text(&mut self, tag: Tag, key: &str) -> Result<Cow<'a, str>, LibraryError> {
         self.scan.text(tag).map_err(|e| match e {
             ScanError::TooLong { at, .. } => self.too_large(

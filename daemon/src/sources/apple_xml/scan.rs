@@ -133,7 +133,8 @@ impl<'a> Scanner<'a> {
             end: usize::MAX,
             pos,
             tok_start: pos,
-            limit,
+            // Offsets are below isize::MAX, so sums with this never wrap.
+            limit: limit.min(usize::MAX / 4),
         }
     }
 
@@ -182,8 +183,9 @@ impl<'a> Scanner<'a> {
 
     /// Where an item starting at `at` must end (exclusive) to be within
     /// the limit.
+    #[inline]
     fn cap(&self, at: usize) -> usize {
-        at.saturating_add(self.limit)
+        at + self.limit
     }
 
     /// The error for a search that found no end of the item `what`, which

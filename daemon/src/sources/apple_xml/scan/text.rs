@@ -18,6 +18,7 @@ impl<'a> Scanner<'a> {
     ///
     /// The content (from after the start tag to the `<` of the end tag, as
     /// written) may be at most the limit long.
+    #[inline]
     pub(in crate::sources::apple_xml) fn text(
         &mut self,
         tag: Tag,
@@ -34,12 +35,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// Where the `<` ending text that starts at `start` must be, at the latest.
+    #[inline]
     fn text_cap(&self, start: usize) -> usize {
-        self.cap(start).saturating_add(1)
+        self.cap(start) + 1
     }
 
     /// The first `<`, `&` or CR at or after `start`, within the limit of
     /// `tag`'s text starting there.
+    #[inline]
     fn find_special(&self, start: usize, tag: Tag) -> Result<usize, ScanError> {
         let cap = self.text_cap(start);
         let b = self.text.as_bytes();
