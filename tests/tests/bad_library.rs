@@ -45,6 +45,7 @@ impl Attack {
     /// Re-reads and checks the refusal: `kind` in status, a message holding
     /// every one of `words`, the old tracks still served, the bystander too.
     fn refused(&mut self, kind: &str, words: &[&str]) {
+        let seq = self.client.status().unwrap().library.unwrap().seq;
         let report = self.client.rescan(true).unwrap().unwrap();
         assert!(
             matches!(report.outcome, SyncOutcome::Failed { .. }),
@@ -61,6 +62,7 @@ impl Attack {
             );
         }
         assert_eq!(st.tracks, TRACKS as u64, "the last good snapshot is kept");
+        assert_eq!(st.seq, seq, "no events");
         assert_eq!(self.client.track_count().unwrap().0, TRACKS as u64);
         self.bystander.still_served(20);
     }
@@ -235,5 +237,47 @@ fn an_unreadable_file_is_refused() {
     let mut a = Attack::start();
     std::fs::set_permissions(&a.lib.path, std::fs::Permissions::from_mode(0o000)).unwrap();
     a.refused("unreadable", &["Permission denied"]);
+    a.finish();
+}
+
+#[test]
+fn odd_values_cost_only_themselves_and_status_counts_them() {
+    let mut a = Attack::start();
+    // What a migration tool wrote: a header date with fractional seconds
+    // (refused the whole library before), and one play date that is no date.
+    let doc = good_xml()
+        .replacen(
+            "<key>Date</key><date>",
+            "<key>Date</key><date>1970-01-01T00:00:00.000Z</date><key>Was</key><date>",
+            1,
+        )
+        .replacen(
+            "<key>Play Date UTC</key><date>",
+            "<key>Play Date UTC</key><date>last tuesday</date><key>Was</key><date>",
+            1,
+        );
+    assert!(
+        doc.contains("last tuesday"),
+        "the generator writes play dates"
+    );
+    a.replace(doc.as_bytes());
+    let report = a.client.rescan(true).unwrap().unwrap();
+    assert!(
+        !matches!(report.outcome, SyncOutcome::Failed { .. }),
+        "{report:?}"
+    );
+    let st = a.client.status().unwrap().library.unwrap();
+    assert_eq!((st.tracks, st.last_error), (TRACKS as u64, None));
+    assert_eq!(st.dropped_values, 1);
+    let first = st.first_dropped.unwrap();
+    for word in ["line ", "in track", "\"Play Date UTC\"", "last tuesday"] {
+        assert!(first.contains(word), "{first} lacks {word}");
+    }
+    let out = a.lib.env.cli(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("dropped values") && text.contains("last tuesday"),
+        "{text}"
+    );
     a.finish();
 }
