@@ -94,6 +94,11 @@ fn check_peer(_stream: &UnixStream, _socket: &Path) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// Pipelines up to this many bytes are written before reading, on one
+/// thread: well under a Unix socket's send buffer, so the write never waits
+/// for the daemon to be read.
+const INLINE_WRITE: usize = 64 * 1024;
+
 impl Client {
     /// Connects with default options.
     pub fn connect(socket: impl AsRef<Path>) -> Result<Self, ClientError> {
@@ -200,7 +205,10 @@ impl Client {
     }
 
     /// Sends every request before reading any reply (pipelining) and returns
-    /// the outcomes in request order.
+    /// the outcomes in request order. A pipeline larger than the socket's
+    /// buffer is written by a second thread while this one reads: the daemon
+    /// answers as it reads, and with nobody reading its answers it stops
+    /// reading, while we would still be blocked writing.
     pub fn pipeline(
         &mut self,
         requests: Vec<Request>,
@@ -217,7 +225,30 @@ impl Client {
             codec::encode_frame_into(&mut buf, &msg, self.send_max)
                 .map_err(frame::FrameError::from)?;
         }
-        std::io::Write::write_all(&mut self.writer, &buf).map_err(frame::FrameError::from)?;
+        if buf.len() <= INLINE_WRITE {
+            std::io::Write::write_all(&mut self.writer, &buf).map_err(frame::FrameError::from)?;
+            return self.read_replies(first_id, n);
+        }
+        let mut writer = self.writer.try_clone().map_err(frame::FrameError::from)?;
+        std::thread::scope(|scope| {
+            let written = scope.spawn(move || std::io::Write::write_all(&mut writer, &buf));
+            let replies = self.read_replies(first_id, n);
+            let written = written
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread panicked")));
+            let replies = replies?;
+            written.map_err(frame::FrameError::from)?;
+            Ok(replies)
+        })
+    }
+
+    /// Reads the replies to requests `first_id..first_id + n`, in request
+    /// order; events that arrive meanwhile are kept for `next_event`.
+    fn read_replies(
+        &mut self,
+        first_id: u64,
+        n: usize,
+    ) -> Result<Vec<Result<Response, ErrorReply>>, ClientError> {
         let mut out: Vec<Option<Result<Response, ErrorReply>>> = vec![None; n];
         let mut got = 0;
         while got < n {

@@ -9,6 +9,7 @@
 //! # Ok::<(), trackcache_client::ClientError>(())
 //! ```
 
+mod batch;
 pub mod cli;
 mod client;
 mod domain;
@@ -17,6 +18,7 @@ pub mod import;
 mod library;
 mod methods;
 
+pub use batch::BatchResult;
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
 pub use library::Subscribed;

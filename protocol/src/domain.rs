@@ -155,7 +155,7 @@ pub enum LookupOutcome {
 pub enum InvalidateTarget {
     /// Everything derived from one track (its albums' entries, `track:ID` tags).
     Track {
-        /// Track id.
+        /// Track id, named as in `Request::GetTrack`.
         id: String,
     },
     /// One album's album-year and API entries, and `album:` tags.

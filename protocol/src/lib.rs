@@ -8,6 +8,7 @@ mod domain;
 mod error;
 mod event;
 pub mod frame;
+pub mod json;
 mod message;
 pub mod paths;
 mod request;
@@ -28,7 +29,7 @@ pub use message::{
     capability, ClientMessage, EventFrame, Hello, ServerMessage, Welcome, DEFAULT_MAX_FRAME_LEN,
     PROTOCOL_VERSION,
 };
-pub use request::{KvSet, KvSetRef, Request, TrackQuery};
+pub use request::{AlbumYearQuery, ApiQuery, KvKey, KvSet, KvSetRef, Request, TrackQuery};
 pub use response::{
     AlbumSummary, CacheTotals, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus,
     NamespaceStats, Response, StatsReport, StatusInfo, StoreRecovery, StoreStatus, SyncOutcome,

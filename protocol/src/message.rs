@@ -29,6 +29,10 @@ pub mod capability {
     pub const EVENTS: &str = "events";
     /// Album-year and API caches, leases, invalidation, run tracking.
     pub const DOMAIN: &str = "domain";
+    /// The socket also speaks JSON Lines (a first byte of `{`; PROTOCOL.md).
+    pub const JSON: &str = "json";
+    /// Batch requests (`GetAlbumYears`, `KvSetMany`, ...).
+    pub const BATCH: &str = "batch";
 }
 
 /// What a client sends.

@@ -40,7 +40,8 @@ pub enum Request {
     TrackCount,
     /// One track by id.
     GetTrack {
-        /// Track id (Persistent ID, or `track-<Track ID>`).
+        /// Track id: the Persistent ID (any case), `track-<Track ID>`, or the
+        /// library's Track ID number.
         id: String,
     },
     /// Tracks matching optional filters, in album order, paginated.
@@ -130,6 +131,49 @@ pub enum Request {
         /// When, Unix ms.
         at_ms: u64,
     },
+    /// Many `GetAlbumYear`s in one request; answered with `Response::Batch`.
+    GetAlbumYears(Vec<AlbumYearQuery>),
+    /// Many `SetAlbumYear`s in one request (made durable together).
+    SetAlbumYears(Vec<SetAlbumYear>),
+    /// Many `GetApiResult`s in one request.
+    GetApiResults(Vec<ApiQuery>),
+    /// Many `SetApiResult`s in one request (made durable together).
+    SetApiResults(Vec<SetApiResult>),
+    /// Many `KvGet`s in one request.
+    KvGetMany(Vec<KvKey>),
+    /// Many `KvSet`s in one request (made durable together).
+    KvSetMany(Vec<KvSet>),
+}
+
+/// One item of `Request::GetAlbumYears`: the arguments of `GetAlbumYear`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlbumYearQuery {
+    /// Artist.
+    pub artist: String,
+    /// Album.
+    pub album: String,
+    /// Entries below this confidence are a miss for this caller.
+    pub min_confidence: u8,
+}
+
+/// One item of `Request::GetApiResults`: the arguments of `GetApiResult`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiQuery {
+    /// Source.
+    pub source: String,
+    /// Artist.
+    pub artist: String,
+    /// Album.
+    pub album: String,
+}
+
+/// One item of `Request::KvGetMany`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvKey {
+    /// Namespace.
+    pub namespace: String,
+    /// Key.
+    pub key: String,
 }
 
 /// Filters and page of `Request::ListTracks`. Filters are exact matches on

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AlbumYearEntry, ApiEntry, ContentTypeStats, EventFrame, LookupOutcome, Track};
+use crate::{
+    AlbumYearEntry, ApiEntry, ContentTypeStats, ErrorReply, EventFrame, LookupOutcome, Track,
+};
 
 /// A successful reply to a `Request`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,10 @@ pub enum Response {
     LastRun(Option<u64>),
     /// Answer to `SetLastRun`.
     LastRunStored,
+    /// Answer to a batch request (`GetAlbumYears`, `KvSetMany`, ...): one
+    /// outcome per item, in request order, each what the single request
+    /// would have answered.
+    Batch(Vec<Result<Response, ErrorReply>>),
 }
 
 /// A page of tracks.

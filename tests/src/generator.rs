@@ -1,6 +1,6 @@
 //! Synthetic music libraries for tests and benchmarks: [`generate`] makes a
-//! deterministic track list for a seed, [`write_apple_xml`] and
-//! [`write_jsonl`] turn it into the files the daemon parses.
+//! deterministic track list for a seed, [`write_apple_xml`], [`write_jsonl`]
+//! and [`write_applescript_records`] turn it into what the daemon parses.
 //!
 //! The shape follows real libraries: artists with several albums of 8-15
 //! tracks, compilations, podcasts, videos and Apple Music streams, localized
@@ -9,6 +9,7 @@
 //! 4 GiB. Everything written parses back to exactly the same tracks.
 
 mod apple_xml;
+mod applescript;
 mod jsonl;
 mod names;
 
@@ -21,6 +22,7 @@ use trackcache_protocol::{MediaFlags, Track};
 pub use apple_xml::{
     write_apple_xml, LineEnding, XmlStyle, EXPORT_DATE, LIBRARY_PERSISTENT_ID, MUSIC_FOLDER,
 };
+pub use applescript::write_applescript_records;
 pub use jsonl::write_jsonl;
 
 /// Apple's "no date" sentinel, 1904-01-01T00:00:00Z, in Unix seconds.

@@ -175,6 +175,29 @@ pub fn cli(socket: &Path, args: &[&str]) -> Output {
         .expect("run trackcache")
 }
 
+/// Runs `trackcache --socket SOCKET ARGS...` with `input` on its stdin.
+pub fn cli_with_input(socket: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(bin_path("trackcache"))
+        .arg("--socket")
+        .arg(socket)
+        .args(args)
+        .env_remove("TRACKCACHE_SOCKET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run trackcache");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_owned();
+    // Written from a thread: a large input must not block on a full stdout pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait for trackcache");
+    let _ = writer.join();
+    out
+}
+
 /// Parses the CLI's stdout as one JSON object.
 pub fn json(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
@@ -184,6 +207,21 @@ pub fn json(out: &Output) -> serde_json::Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
+}
+
+/// Parses the CLI's stdout as a `--json` list: the items, one per line,
+/// and the `end` object of the trailer line.
+pub fn json_list(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let end = lines
+        .pop()
+        .and_then(|mut v| v.get_mut("end").map(serde_json::Value::take))
+        .unwrap_or_else(|| panic!("no {{\"end\":...}} trailer: {text}"));
+    (lines, end)
 }
 
 /// A running daemon process; killed on drop if still running.

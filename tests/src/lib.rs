@@ -9,5 +9,6 @@ pub mod bystander;
 pub mod fuzz_seeds;
 pub mod generator;
 pub mod harness;
+pub mod jsonl;
 pub mod raw;
 pub mod scenario;

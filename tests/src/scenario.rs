@@ -175,7 +175,7 @@ impl EventStream {
             let left = DEADLINE.checked_sub(start.elapsed()).unwrap_or_default();
             match self.lines.recv_timeout(left) {
                 Ok(v) => {
-                    let done = v["event"] == "library_synced";
+                    let done = v["type"] == "library_synced";
                     got.push(v);
                     if done {
                         return got;
@@ -211,7 +211,7 @@ pub fn summary(events: &[Value]) -> Vec<(String, String)> {
         .iter()
         .map(|e| {
             (
-                e["event"].as_str().unwrap_or_default().to_owned(),
+                e["type"].as_str().unwrap_or_default().to_owned(),
                 e["track_id"].as_str().unwrap_or_default().to_owned(),
             )
         })

@@ -127,7 +127,7 @@ fn rename_one(lib: &LibraryEnv, tracks: &mut [Track], round: u32, ledger: &Mutex
     lib.write(tracks, WriteMode::AtomicRename);
     let key = format!("{}|{}", artist.to_lowercase(), album.to_lowercase());
     watch.until(|e| {
-        e["event"] == "entries_invalidated"
+        e["type"] == "entries_invalidated"
             && e["content_type"] == "album_year"
             && e["keys"]
                 .as_array()

@@ -96,7 +96,7 @@ fn renaming_an_album_drops_its_entries_and_says_so() {
         .collect();
     lib.write(&renamed, WriteMode::AtomicRename);
     let events =
-        watch.until(|e| e["event"] == "entries_invalidated" && e["content_type"] == "album_year");
+        watch.until(|e| e["type"] == "entries_invalidated" && e["content_type"] == "album_year");
     let inv = events.last().unwrap();
     assert_eq!(inv["reason"], "track_modified");
     assert_eq!(
@@ -152,7 +152,7 @@ fn a_new_track_on_an_album_drops_its_year_by_fingerprint() {
         ..new_track(7)
     });
     lib.write(&grown, WriteMode::AtomicRename);
-    let events = watch.until(|e| e["event"] == "entries_invalidated");
+    let events = watch.until(|e| e["type"] == "entries_invalidated");
     assert_eq!(events.last().unwrap()["reason"], "fingerprint_changed");
     assert!(c.get_album_year(&artist, &album, 0).unwrap().is_none());
 }
@@ -209,8 +209,8 @@ fn a_lower_confidence_does_not_replace_a_higher_one_unless_forced() {
         "10",
     ]));
     assert_eq!(
-        (out["stored"].as_bool(), out["current"]["year"].as_i64()),
-        (Some(false), Some(1979))
+        (out["status"].as_str(), out["current"]["year"].as_i64()),
+        (Some("kept"), Some(1979))
     );
     assert_eq!(
         env.cli(&["album-year", "get", "Nobody", "Nothing"])
@@ -527,7 +527,7 @@ fn a_tagged_entry_goes_when_its_track_changes() {
     let mut changed = tracks.clone();
     changed[5].genre = Some("Trip-Hop".into());
     lib.write(&changed, WriteMode::AtomicRename);
-    let ev = watch.until(|e| e["event"] == "entries_invalidated" && e["content_type"] == "generic");
+    let ev = watch.until(|e| e["type"] == "entries_invalidated" && e["content_type"] == "generic");
     assert_eq!(ev.last().unwrap()["keys"][0], "derived/by-track");
     assert_eq!(c.kv_get("derived", "by-track").unwrap(), KvLookup::Miss);
     assert!(matches!(

@@ -7,8 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use trackcache_client::{Client, Ttl};
-use trackcache_protocol::{ErrorCode, KvLookup, KvSet, Request, Response, SetAlbumYear, Track};
-use trackcache_tests::harness::{json, wait_until, Env, DEADLINE};
+use trackcache_protocol::{
+    ErrorCode, InvalidateTarget, KvLookup, KvSet, Request, Response, SetAlbumYear, Track,
+};
+use trackcache_tests::harness::{is_code, json, wait_until, Env, DEADLINE};
 use trackcache_tests::scenario::{library, LibraryEnv, WriteMode};
 
 const PERSISTENT: &str = "[cache.namespaces.p]\npersistent = true\nttl_secs = 0\nmax_entries = 1000000\nmax_bytes = 1073741824\n";
@@ -65,7 +67,7 @@ fn an_announced_invalidation_survives_kill_9() {
     let watch = lib.watch(lib.seq());
     lib.write(&renamed(&tracks, &album), WriteMode::AtomicRename);
     let seen =
-        watch.until(|e| e["event"] == "entries_invalidated" && e["content_type"] == "album_year");
+        watch.until(|e| e["type"] == "entries_invalidated" && e["content_type"] == "album_year");
     assert_eq!(seen.last().unwrap()["reason"], "track_modified");
     d.kill();
     let _d = lib.start(40);
@@ -372,6 +374,17 @@ fn a_full_disk_refuses_writes_and_loses_no_acknowledged_one() {
                 "a refused write is not readable: {k}"
             );
         }
+        // Use up what reserved space is left, then a store failure during
+        // an invalidation is a storage error, not a bad request (issue 16).
+        for i in 0..10_000 {
+            if c.kv_set("p", &format!("t{i}"), b"1", Ttl::Default).is_err() {
+                break;
+            }
+        }
+        let err = c
+            .invalidate(InvalidateTarget::All)
+            .expect_err("an invalidation on a full disk fails");
+        assert!(is_code(&err, ErrorCode::STORAGE_FULL), "{err}");
         std::fs::remove_file(&filler).unwrap();
         wait_until("writes to be accepted again", DEADLINE, || {
             c.kv_set("p", "probe", b"1", Ttl::Default).is_ok()

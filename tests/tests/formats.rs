@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use trackcache_client::Client;
 use trackcache_protocol::Event;
-use trackcache_tests::generator::write_jsonl;
+use trackcache_tests::generator::{write_applescript_records, write_jsonl};
 use trackcache_tests::harness::{json, wait_until, Env, DEADLINE};
 use trackcache_tests::scenario::{library, new_track, summary, EventStream, LIBRARY_CONFIG};
 
@@ -33,7 +33,7 @@ fn a_json_lines_library_is_watched_like_xml() {
     std::fs::write(&tmp, write_jsonl(&tracks)).unwrap();
     std::fs::rename(&tmp, &path).unwrap();
     let events = watch.until_synced();
-    assert_eq!(events[0]["event"], "track_modified");
+    assert_eq!(events[0]["type"], "track_modified");
     assert_eq!(events[0]["track_id"], tracks[5].id);
     assert_eq!(events[0]["changes"][0]["field"], "genre");
     let st = json(&env.cli(&["--json", "status"]));
@@ -151,4 +151,67 @@ fn a_subscriber_that_falls_behind_gets_resync_never_a_gap() {
         resyncs >= 1,
         "6,000 unread events must overflow the subscriber's buffer"
     );
+}
+
+#[test]
+fn genreupdaters_applescript_output_is_a_command_source() {
+    let env = Env::new(&format!(
+        "{LIBRARY_CONFIG}command_format = \"applescript-records\"\n"
+    ));
+    let bundle = env.dir.path().join("Music Library.musiclibrary");
+    std::fs::create_dir_all(&bundle).unwrap();
+    let export = env.dir.path().join("export.txt");
+    // Half the tracks with a Persistent ID, half named by a Track ID number
+    // (as older versions of the script print them).
+    let mut tracks = library(20, 23);
+    for (i, t) in tracks.iter_mut().enumerate().skip(10) {
+        t.id = format!("track-{}", 5000 + i);
+        t.track_id = Some(5000 + i as u64);
+    }
+    std::fs::write(&export, write_applescript_records(&tracks)).unwrap();
+    let script = env.dir.path().join("fetch_tracks.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ncat '{}'\n", export.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _d = env.start_with(|c| {
+        c.arg("--library")
+            .arg(&bundle)
+            .args(["--library-format", "command", "--library-command"])
+            .arg(&script);
+    });
+    wait_until("the first export", DEADLINE, || {
+        json(&env.cli(&["--json", "tracks", "count"]))["tracks"] == 20
+    });
+    let got = json(&env.cli(&["--json", "tracks", "get", &tracks[0].id]));
+    assert_eq!(got["track"]["name"], serde_json::json!(tracks[0].name));
+    // A track can be named by its Track ID number, or its Persistent ID in lower case.
+    let got = json(&env.cli(&["--json", "tracks", "get", "5012"]));
+    assert_eq!(got["track"]["id"], "track-5012", "{got}");
+    let lower = tracks[1].id.to_lowercase();
+    let got = json(&env.cli(&["--json", "tracks", "get", &lower]));
+    assert_eq!(got["track"]["id"], tracks[1].id, "{got}");
+    let owner = tracks[12].album_owner().unwrap().to_owned();
+    let album = tracks[12].album.clone().unwrap();
+    env.cli(&["album-year", "set", &owner, &album, "1999"]);
+    let out = json(&env.cli(&["--json", "invalidate", "track", "5012"]));
+    assert_eq!(out["dropped"], 1, "the year of track 5012's album: {out}");
+
+    // ERROR:... is a failure: the snapshot stays.
+    std::fs::write(&export, b"ERROR:OFFSET_OUT_OF_BOUNDS:offset=9:total=3\n").unwrap();
+    let out = json(&env.cli(&["--json", "rescan", "--wait"]));
+    assert_eq!(out["outcome"], "failed", "{out}");
+    assert!(out["message"]
+        .as_str()
+        .unwrap()
+        .contains("OFFSET_OUT_OF_BOUNDS"));
+    assert_eq!(json(&env.cli(&["--json", "tracks", "count"]))["tracks"], 20);
+
+    // NO_TRACKS_FOUND is an empty library.
+    std::fs::write(&export, write_applescript_records(&[])).unwrap();
+    let out = json(&env.cli(&["--json", "rescan", "--wait"]));
+    assert_eq!(
+        (&out["outcome"], &out["removed"]),
+        (&serde_json::json!("synced"), &serde_json::json!(20)),
+        "{out}"
+    );
+    assert_eq!(json(&env.cli(&["--json", "tracks", "count"]))["tracks"], 0);
 }

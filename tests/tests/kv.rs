@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use trackcache_client::Ttl;
-use trackcache_protocol::KvLookup;
+use trackcache_protocol::{KvLookup, KvSet, Request};
 use trackcache_tests::harness::{json, wait_until, Env, DEADLINE};
 
 fn code(out: &std::process::Output) -> i32 {
@@ -78,10 +78,10 @@ fn set_get_delete_with_the_library_and_clear() {
     assert_eq!(c.kv_get("ns", "k").unwrap(), KvLookup::Miss);
     assert_eq!(c.kv_clear("ns").unwrap(), 1);
     assert_eq!(c.kv_get("ns", "k2").unwrap(), KvLookup::Miss);
-    // Binary values come out of --json as hex.
+    // Values that are not text come out of --json as base64.
     c.kv_set("ns", "bin", &[0xff, 0x00], Ttl::Default).unwrap();
     let v = json(&env.cli(&["--json", "kv", "get", "ns", "bin"]));
-    assert_eq!(v["value_hex"], "ff00");
+    assert_eq!(v["value_base64"], "/wA=");
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn negative_entries_are_told_apart_from_misses() {
     let env = Env::new("[cache.namespaces.search]\nnegative_ttl_secs = 120\n");
     let _d = env.start();
     let out = env.cli(&["--json", "kv", "set", "search", "artist|song", "--negative"]);
-    assert_eq!(json(&out)["negative"], true);
+    assert_eq!(json(&out)["status"], "stored");
     let out = env.cli(&["--json", "kv", "get", "search", "artist|song"]);
     assert_eq!(code(&out), 0, "a negative hit is an answer");
     let v = json(&out);
@@ -291,4 +291,30 @@ fn pipelined_requests_are_answered_by_id() {
             matches!(&pair[1], Ok(trackcache_protocol::Response::KvValue(KvLookup::Hit { value, .. })) if value.len() == 200)
         );
     }
+}
+
+/// `Client::pipeline` wrote every request before reading a reply: past the
+/// socket's buffers the daemon stopped reading (nobody read its answers)
+/// while the client was still writing, and the call timed out.
+#[test]
+fn a_pipeline_larger_than_the_socket_buffers_completes() {
+    let env = Env::new("");
+    let _d = env.start();
+    let mut c = env.client();
+    let value = vec![b'v'; 200];
+    let requests: Vec<Request> = (0..20_000)
+        .map(|i| {
+            Request::KvSet(KvSet {
+                namespace: "big".into(),
+                key: format!("k{i}"),
+                value: value.clone(),
+                ttl_ms: None,
+                negative: false,
+                tags: Vec::new(),
+            })
+        })
+        .collect();
+    let replies = c.pipeline(requests).unwrap();
+    assert_eq!(replies.len(), 20_000);
+    assert!(replies.iter().all(Result::is_ok));
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use trackcache_daemon::normalize::normalize;
 use trackcache_protocol::Track;
-use trackcache_tests::harness::{json, wait_until, DEADLINE};
+use trackcache_tests::harness::{json, json_list, wait_until, DEADLINE};
 use trackcache_tests::scenario::{library, new_track, summary, LibraryEnv, WriteMode};
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -66,7 +66,7 @@ fn changes_are_seen(how: WriteMode) {
     // A modified track carries the old and new values of what changed.
     let renamed = events
         .iter()
-        .find(|e| e["event"] == "track_modified" && e["changes"][0]["field"] == "album")
+        .find(|e| e["type"] == "track_modified" && e["changes"][0]["field"] == "album")
         .unwrap();
     let change = &renamed["changes"][0];
     assert_eq!(
@@ -76,7 +76,8 @@ fn changes_are_seen(how: WriteMode) {
     lib.wait_tracks(120);
     // The removed tracks are gone from queries; the new ones are there.
     let out = lib.env.cli(&["--json", "tracks", "get", &new_track(1).id]);
-    assert_eq!(json(&out)["artist"], "New Artist");
+    assert_eq!(json(&out)["status"], "found");
+    assert_eq!(json(&out)["track"]["artist"], "New Artist");
     let out = lib.env.cli(&["tracks", "get", &tracks[3].id]);
     assert_eq!(out.status.code(), Some(1), "removed track is not found");
 }
@@ -170,7 +171,7 @@ fn a_touch_without_changes_emits_nothing() {
     played[0].play_count = Some(played[0].play_count.unwrap_or(0) + 5);
     lib.write(&played, WriteMode::AtomicRename);
     wait_until("the play count to be stored", DEADLINE, || {
-        json(&lib.env.cli(&["--json", "tracks", "get", &played[0].id]))["play_count"]
+        json(&lib.env.cli(&["--json", "tracks", "get", &played[0].id]))["track"]["play_count"]
             == played[0].play_count.unwrap()
     });
     assert_eq!(lib.seq(), seq, "no events for a play count");
@@ -195,10 +196,7 @@ fn changes_made_while_the_daemon_was_stopped_are_seen_after_restart() {
     let out = lib
         .env
         .cli(&["--json", "changes", "--since", &seq.to_string()]);
-    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (events, _) = json_list(&out);
     assert_eq!(
         summary(&events),
         pairs(&[
@@ -216,15 +214,16 @@ fn changes_made_while_the_daemon_was_stopped_are_seen_after_restart() {
         "--limit",
         "1",
     ]);
-    let first: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (first, end) = json_list(&out);
     assert_eq!(first, events[..1], "{out:?}");
+    assert_eq!(
+        (&end["more"], &end["next"]),
+        (&serde_json::json!(true), &events[0]["seq"])
+    );
     // The removed track's event carries the track as it was.
     let removed = events
         .iter()
-        .find(|e| e["event"] == "track_removed")
+        .find(|e| e["type"] == "track_removed")
         .unwrap();
     assert_eq!(removed["track"]["name"], serde_json::json!(gone.name));
 }
@@ -248,7 +247,7 @@ fn a_subscriber_resumes_with_since() {
         names.extend(
             all.until_synced()
                 .into_iter()
-                .map(|e| e["event"].as_str().unwrap().to_owned()),
+                .map(|e| e["type"].as_str().unwrap().to_owned()),
         );
     }
     assert_eq!(names[..2], ["library_imported", "library_synced"]);
@@ -288,12 +287,17 @@ fn changes_older_than_retention_are_a_fresh_instance() {
     }
     let st = lib.library_status();
     assert!(st["oldest_seq"].as_u64().unwrap() > 1, "trimmed: {st}");
-    let out = json(&lib.env.cli(&["--json", "changes", "--since", "0"]));
-    assert_eq!(out["fresh_instance"], true);
+    let (items, end) = json_list(&lib.env.cli(&["--json", "changes", "--since", "0"]));
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0]["type"], "fresh_instance",
+        "an event like every other line"
+    );
+    assert_eq!(items[0]["seq"], end["current_seq"]);
     // A subscriber resuming from too far back is told to resync, not given a gap.
     let w = lib.watch(0);
     let first = w.next();
-    assert_eq!(first["event"], "resync", "{first:#?}");
+    assert_eq!(first["type"], "resync", "{first:#?}");
     assert_eq!(first["seq"], lib.seq());
 }
 
@@ -309,7 +313,7 @@ fn track_queries_filter_and_page() {
         .map(|t| t.id.clone())
         .collect();
     let shouted = artist.to_uppercase();
-    let out = json(&lib.env.cli(&[
+    let (items, end) = json_list(&lib.env.cli(&[
         "--json",
         "tracks",
         "list",
@@ -318,26 +322,22 @@ fn track_queries_filter_and_page() {
         "--limit",
         "1000",
     ]));
-    let got: BTreeSet<String> = out["tracks"]
-        .as_array()
-        .unwrap()
+    let got: BTreeSet<String> = items
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(got, expected);
-    assert_eq!(out["total"].as_u64(), Some(expected.len() as u64));
-    let page = json(&lib.env.cli(&[
-        "--json", "tracks", "list", "--limit", "10", "--offset", "140",
+    assert_eq!(end["total"].as_u64(), Some(expected.len() as u64));
+    let (page, end) = json_list(&lib.env.cli(&[
+        "--json", "tracks", "list", "--limit", "10", "--offset", "130",
     ]));
-    assert_eq!(page["tracks"].as_array().unwrap().len(), 10);
-    assert_eq!(page["total"], 150);
-    let albums = json(&lib.env.cli(&["--json", "albums", "--artist", &artist]));
-    let total: u64 = albums["albums"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["tracks"].as_u64().unwrap())
-        .sum();
+    assert_eq!(page.len(), 10);
+    assert_eq!(
+        end,
+        serde_json::json!({"count":10,"more":true,"next":140,"total":150})
+    );
+    let (albums, _) = json_list(&lib.env.cli(&["--json", "albums", "--artist", &artist]));
+    let total: u64 = albums.iter().map(|a| a["tracks"].as_u64().unwrap()).sum();
     assert!(
         total >= expected.len() as u64,
         "albums by the artist cover their tracks"

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use rustix::process::Signal;
 use trackcache_client::{Client, ClientError, Ttl};
@@ -246,4 +247,145 @@ fn worker_threads_reach_the_runtime() {
     });
     let log = d.log_text();
     assert!(log.contains("request_threads=3"), "{log}");
+}
+
+fn lookup(key: &str, wait_ms: u64) -> Request {
+    Request::Lookup {
+        key: trackcache_protocol::CacheKey::Kv {
+            namespace: "n".into(),
+            key: key.into(),
+        },
+        lease_ms: 60_000,
+        wait_ms,
+    }
+}
+
+fn reply_id(
+    msg: Option<ServerMessage>,
+) -> (u64, Result<Response, trackcache_protocol::ErrorReply>) {
+    match msg {
+        Some(ServerMessage::Reply { id, result }) => (id, result),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+/// A `Lookup` that waits for another client's lease used to hold up every
+/// request pipelined behind it on the same connection (issue 16).
+#[test]
+fn a_request_behind_a_waiting_lookup_is_answered_first() {
+    let env = Env::new("");
+    let _d = env.start();
+    let mut holder = Raw::handshaken(&env.socket);
+    holder.request(1, lookup("k", 1000));
+    let (_, lease) = reply_id(holder.read());
+    assert!(matches!(
+        lease,
+        Ok(Response::Lookup(
+            trackcache_protocol::LookupOutcome::Lease { .. }
+        ))
+    ));
+    let mut waiter = Raw::handshaken(&env.socket);
+    waiter.request(7, lookup("k", 30_000));
+    waiter.request(8, Request::Ping);
+    let (id, pong) = reply_id(waiter.read());
+    assert_eq!(
+        (id, pong),
+        (8, Ok(Response::Pong)),
+        "the ping is not held up"
+    );
+    env.client()
+        .kv_set("n", "k", b"fetched", Ttl::Default)
+        .unwrap();
+    let (id, hit) = reply_id(waiter.read());
+    assert_eq!(id, 7);
+    assert!(
+        matches!(
+            hit,
+            Ok(Response::Lookup(trackcache_protocol::LookupOutcome::Hit(_)))
+        ),
+        "{hit:?}"
+    );
+}
+
+/// Shutdown used to wait out a waiting `Lookup` (up to its wait) and then
+/// closed nothing; now a waiting request ends at once with `shutting_down`,
+/// and a half-sent frame does not hold the daemon either.
+#[test]
+fn shutdown_ends_in_its_budget_despite_a_waiting_lookup_and_a_half_sent_frame() {
+    let env = Env::new("shutdown_timeout_ms = 3000\n");
+    let d = env.start();
+    let mut holder = Raw::handshaken(&env.socket);
+    holder.request(1, lookup("k", 1000));
+    let _ = reply_id(holder.read());
+    let mut waiter = Raw::handshaken(&env.socket);
+    waiter.request(2, lookup("k", 120_000));
+    let mut partial = Raw::handshaken(&env.socket);
+    partial.send(&[0, 0, 4, 0, 1, 2, 3]);
+    // The waiter's lookup is queued behind the lease before we stop.
+    wait_until("the lookup to wait", DEADLINE, || {
+        env.client()
+            .stats()
+            .unwrap()
+            .content_types
+            .iter()
+            .any(|t| t.name == "generic" && t.coalesced > 0)
+    });
+    let started = std::time::Instant::now();
+    let mut d = d;
+    d.signal(rustix::process::Signal::TERM);
+    let status = d.wait_exit(DEADLINE);
+    let took = started.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_millis(2500), "shutdown took {took:?}");
+    let (id, err) = reply_id(waiter.read());
+    assert_eq!(id, 2);
+    assert_eq!(err.unwrap_err().code, ErrorCode::SHUTTING_DOWN);
+}
+
+/// The capability names PROTOCOL.md lists in its "Capabilities announced"
+/// sentence.
+fn documented_capabilities() -> Vec<String> {
+    let spec = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol/PROTOCOL.md"),
+    )
+    .unwrap();
+    let start = spec.find("Capabilities announced in version 1:").unwrap();
+    // The first sentence: the list, up to "requests 25-30).".
+    let sentence = &spec[start..start + spec[start..].find(").").unwrap()];
+    let mut names: Vec<String> = sentence
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| w.chars().all(|c| c.is_ascii_lowercase()))
+        .map(String::from)
+        .collect();
+    names.dedup();
+    names
+}
+
+/// PROTOCOL.md listed `domain`, which the daemon never announced (issue 16).
+#[test]
+fn the_handshake_announces_what_protocol_md_lists() {
+    let documented = documented_capabilities();
+    assert!(documented.len() >= 7, "{documented:?}");
+    let env = Env::new("");
+    let d = env.start();
+    let mut announced = env.client().welcome().capabilities.clone();
+    announced.sort();
+    let mut without_library: Vec<String> = documented
+        .iter()
+        .filter(|c| *c != "library")
+        .cloned()
+        .collect();
+    without_library.sort();
+    assert_eq!(announced, without_library, "no library configured");
+    drop(d);
+    let lib =
+        trackcache_tests::scenario::LibraryEnv::new(&trackcache_tests::scenario::library(3, 1), "");
+    let _d = lib.start(3);
+    let mut announced = lib.env.client().welcome().capabilities.clone();
+    announced.sort();
+    let mut all = documented.clone();
+    all.sort();
+    assert_eq!(announced, all, "with a library");
 }

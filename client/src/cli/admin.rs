@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use serde_json::json;
+use trackcache_protocol::Response;
 
 use super::output::{bytes, duration_ms, percent, Printer};
 use super::Outcome;
@@ -14,9 +14,7 @@ pub fn ping(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     c.ping()?;
     let us = start.elapsed().as_micros();
     if p.json {
-        p.json(
-            &json!({"ok": true, "round_trip_us": us, "daemon_version": c.welcome().daemon_version}),
-        );
+        p.reply(&Response::Pong);
     } else {
         p.line(format!(
             "pong from trackcached {} in {us} µs",
@@ -31,32 +29,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.status()?;
     let t = &s.cache;
     if p.json {
-        let library = s.library.as_ref().map(|l| {
-            json!({
-                "path": l.path, "format": l.format, "tracks": l.tracks,
-                "last_sync_ms": l.last_sync_ms, "seq": l.seq, "oldest_seq": l.oldest_seq,
-                "last_error": l.last_error.as_ref().map(|e| json!({"kind": e.kind, "message": e.message, "at_ms": e.at_ms})),
-                "progress": l.progress.as_ref().map(|p| json!({"phase": p.phase, "done": p.done, "total": p.total})),
-                "dropped_values": l.dropped_values, "first_dropped": l.first_dropped,
-            })
-        });
-        p.json(&json!({
-            "library": library,
-            "daemon_version": s.daemon_version,
-            "protocol_version": s.protocol_version,
-            "pid": s.pid,
-            "uptime_ms": s.uptime_ms,
-            "socket": s.socket,
-            "data_dir": s.data_dir,
-            "connections": s.connections,
-            "max_connections": s.max_connections,
-            "store": s.store,
-            "cache": {
-                "namespaces": t.namespaces, "entries": t.entries, "bytes": t.bytes,
-                "hits": t.hits, "negative_hits": t.negative_hits, "misses": t.misses,
-                "expirations": t.expirations, "evictions": t.evictions, "hit_rate": t.hit_rate(),
-            },
-        }));
+        p.reply(&Response::Status(Box::new(s)));
         return Ok(Outcome::Done);
     }
     let mut rows = vec![
@@ -181,35 +154,7 @@ fn now_ms() -> u64 {
 pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.stats()?;
     if p.json {
-        let rows: Vec<_> = s
-            .namespaces
-            .iter()
-            .map(|n| {
-                json!({
-                    "name": n.name, "persistent": n.persistent, "entries": n.entries,
-                    "bytes": n.bytes, "max_entries": n.max_entries, "max_bytes": n.max_bytes,
-                    "hits": n.hits, "negative_hits": n.negative_hits, "misses": n.misses,
-                    "hit_rate": n.hit_rate(), "sets": n.sets, "deletes": n.deletes,
-                    "expirations": n.expirations, "evictions": n.evictions,
-                })
-            })
-            .collect();
-        let types: Vec<_> = s
-            .content_types
-            .iter()
-            .map(|t| {
-                let inv: serde_json::Map<String, serde_json::Value> =
-                    t.invalidations.iter().map(|(r, n)| (r.clone(), (*n).into())).collect();
-                json!({
-                    "name": t.name, "ttl_secs": t.ttl_secs, "strategy": t.strategy,
-                    "entries": t.entries, "bytes": t.bytes, "max_entries": t.max_entries,
-                    "max_bytes": t.max_bytes, "hits": t.hits, "misses": t.misses,
-                    "hit_rate": t.hit_rate(), "expirations": t.expirations, "evictions": t.evictions,
-                    "invalidations": inv, "coalesced": t.coalesced,
-                })
-            })
-            .collect();
-        p.json(&json!({ "content_types": types, "namespaces": rows }));
+        p.reply(&Response::Stats(s));
         return Ok(Outcome::Done);
     }
     let rows = s
@@ -300,7 +245,7 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
 pub fn shutdown(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     c.shutdown()?;
     if p.json {
-        p.json(&json!({"ok": true, "shutting_down": true}));
+        p.reply(&Response::ShuttingDown);
     } else {
         p.line("trackcached is shutting down");
     }

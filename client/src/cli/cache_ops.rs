@@ -2,10 +2,11 @@
 //! invalidation and run tracking.
 
 use clap::Subcommand;
-use serde_json::json;
-use trackcache_protocol::{CacheKey, CachedValue, InvalidateTarget, KvLookup, LookupOutcome};
+use trackcache_protocol::{
+    CacheKey, CachedValue, InvalidateTarget, KvLookup, LookupOutcome, Response,
+};
 
-use super::domain::{api_json, api_line, miss, year_json, year_line};
+use super::domain::{answered, api_line, year_line};
 use super::output::{duration_ms, Printer};
 use super::{seconds, Outcome};
 use crate::{Client, ClientError};
@@ -114,42 +115,32 @@ pub fn lookup(
     };
     let ms = |s: f64, what: &str| seconds(s, what).map(|d| d.as_millis() as u64);
     c.set_timeout(None)?;
-    match c.lookup(key, ms(lease, "--lease")?, ms(wait, "--wait")?)? {
-        LookupOutcome::Hit(v) => {
-            let (j, line) = match &v {
-                CachedValue::AlbumYear(e) => (year_json(e), year_line(e)),
-                CachedValue::Api(e) => (api_json(e), api_line(e)),
-                CachedValue::Kv(KvLookup::Hit { value, .. }) => {
-                    let s = String::from_utf8_lossy(value).into_owned();
-                    (json!({"value": s}), s)
-                }
-                CachedValue::Kv(_) => (
-                    json!({"negative": true}),
-                    "known absent (negative entry)".into(),
-                ),
-            };
-            if p.json {
-                p.json(&json!({"status": "hit", "value": j}));
-            } else {
-                p.line(line);
+    let outcome = c.lookup(key, ms(lease, "--lease")?, ms(wait, "--wait")?)?;
+    let leased = matches!(outcome, LookupOutcome::Lease { .. });
+    if p.json {
+        p.reply(&Response::Lookup(outcome));
+    } else {
+        p.line(match &outcome {
+            LookupOutcome::Hit(CachedValue::AlbumYear(e)) => year_line(e),
+            LookupOutcome::Hit(CachedValue::Api(e)) => api_line(e),
+            LookupOutcome::Hit(CachedValue::Kv(KvLookup::Hit { value, .. })) => {
+                String::from_utf8_lossy(value).into_owned()
             }
-            Ok(Outcome::Done)
-        }
-        LookupOutcome::Lease {
-            lease_id,
-            expires_in_ms,
-        } => {
-            if p.json {
-                p.json(&json!({"status": "lease", "lease_id": lease_id, "expires_in_ms": expires_in_ms}));
-            } else {
-                p.line(format!(
-                    "not cached: you hold lease {lease_id} for {}; fetch the value and store it, other callers wait for you",
-                    duration_ms(expires_in_ms)
-                ));
-            }
-            Ok(Outcome::NotFound)
-        }
+            LookupOutcome::Hit(CachedValue::Kv(_)) => "known absent (negative entry)".into(),
+            LookupOutcome::Lease {
+                lease_id,
+                expires_in_ms,
+            } => format!(
+                "not cached: you hold lease {lease_id} for {}; fetch the value and store it, other callers wait for you",
+                duration_ms(*expires_in_ms)
+            ),
+        });
     }
+    Ok(if leased {
+        Outcome::NotFound
+    } else {
+        Outcome::Done
+    })
 }
 
 /// Runs an `invalidate` command.
@@ -170,7 +161,7 @@ pub fn invalidate(
     };
     let dropped = c.invalidate(target)?;
     if p.json {
-        p.json(&json!({"dropped": dropped}));
+        p.reply(&Response::Invalidated { dropped });
     } else {
         p.line(format!("dropped {dropped} entries"));
     }
@@ -180,20 +171,16 @@ pub fn invalidate(
 /// Runs a `last-run` command.
 pub fn last_run(c: &mut Client, p: &Printer, cmd: &LastRunCommand) -> Result<Outcome, ClientError> {
     match cmd {
-        LastRunCommand::Get { client } => match c.get_last_run(client)? {
-            Some(at) => {
+        LastRunCommand::Get { client } => {
+            let at = c.get_last_run(client)?;
+            if let (Some(at), false) = (at, p.json) {
                 let when = humantime::format_rfc3339_seconds(
                     std::time::UNIX_EPOCH + std::time::Duration::from_millis(at),
                 );
-                if p.json {
-                    p.json(&json!({"client": client, "at_ms": at, "at": when.to_string()}))
-                } else {
-                    p.line(when.to_string())
-                }
-                Ok(Outcome::Done)
+                p.line(when.to_string());
             }
-            None => miss(p, json!({"client": client, "at_ms": null})),
-        },
+            answered(p, at.is_some(), &Response::LastRun(at))
+        }
         LastRunCommand::Set { client, at } => {
             let at_ms = match at.as_deref() {
                 None => now_ms(),
@@ -201,7 +188,7 @@ pub fn last_run(c: &mut Client, p: &Printer, cmd: &LastRunCommand) -> Result<Out
             };
             c.set_last_run(client, at_ms)?;
             if p.json {
-                p.json(&json!({"client": client, "at_ms": at_ms}))
+                p.reply(&Response::LastRunStored)
             } else {
                 p.line(format!("recorded {client}'s run"))
             }

@@ -1,9 +1,14 @@
 //! `trackcache album-year|api`: the domain caches, and how their entries print.
 
 use clap::Subcommand;
-use serde_json::{json, Value};
-use trackcache_protocol::{AlbumYearEntry, ApiEntry, ApiOutcome, SetAlbumYear, SetApiResult};
+use serde_json::Value;
+use trackcache_protocol::json::{AlbumYearQueryJson, SetAlbumYearJson, SetApiResultJson};
+use trackcache_protocol::{
+    AlbumYearEntry, AlbumYearQuery, ApiEntry, ApiOutcome, ApiQuery, Request, Response,
+    SetAlbumYear, SetApiResult,
+};
 
+use super::batch;
 use super::output::{duration_ms, Printer};
 use super::Outcome;
 use crate::{Client, ClientError};
@@ -46,6 +51,12 @@ pub enum AlbumYearCommand {
         /// Album.
         album: String,
     },
+    /// Many years in one request: JSON Lines on stdin, one
+    /// {"artist":..,"album":..[,"min_confidence":N]} per line.
+    GetMany,
+    /// Store many years in one request: JSON Lines on stdin, one
+    /// {"artist":..,"album":..,"year":N[,"confidence":N,"source":..,"force":B,"stored_at_ms":N]} per line.
+    SetMany,
 }
 
 /// `api` subcommands.
@@ -90,12 +101,12 @@ pub enum ApiCommand {
         /// Album.
         album: String,
     },
-}
-
-pub(super) fn year_json(e: &AlbumYearEntry) -> Value {
-    json!({"artist": e.artist, "album": e.album, "year": e.year, "confidence": e.confidence,
-           "source": e.source, "stored_at_ms": e.stored_at_ms, "album_fingerprint": e.album_fingerprint,
-           "expires_in_ms": e.expires_in_ms})
+    /// Many answers in one request: JSON Lines on stdin, one
+    /// {"source":..,"artist":..,"album":..} per line.
+    GetMany,
+    /// Store many answers in one request: JSON Lines on stdin, one
+    /// {"source":..,"artist":..,"album":..,"status":"found"|"not_found"|"failed",...} per line.
+    SetMany,
 }
 
 pub(super) fn year_line(e: &AlbumYearEntry) -> String {
@@ -106,28 +117,6 @@ pub(super) fn year_line(e: &AlbumYearEntry) -> String {
         "{} - {}: {} (confidence {}, from {}, {life})",
         e.artist, e.album, e.year, e.confidence, e.source
     )
-}
-
-pub(super) fn api_json(e: &ApiEntry) -> Value {
-    let mut v = json!({"source": e.source, "artist": e.artist, "album": e.album,
-                       "stored_at_ms": e.stored_at_ms, "expires_in_ms": e.expires_in_ms});
-    match &e.outcome {
-        ApiOutcome::Found { payload, metadata } => {
-            v["status"] = "found".into();
-            v["payload"] =
-                serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.clone()));
-            v["metadata"] = metadata
-                .iter()
-                .map(|(k, val)| (k.clone(), Value::String(val.clone())))
-                .collect();
-        }
-        ApiOutcome::NotFound => v["status"] = "not_found".into(),
-        ApiOutcome::Failed { error } => {
-            v["status"] = "failed".into();
-            v["error"] = error.as_str().into();
-        }
-    }
-    v
 }
 
 pub(super) fn api_line(e: &ApiEntry) -> String {
@@ -150,20 +139,14 @@ pub fn album_year(
             artist,
             album,
             min_confidence,
-        } => match c.get_album_year(artist, album, *min_confidence)? {
-            Some(e) => {
-                if p.json {
-                    p.json(&year_json(&e))
-                } else {
-                    p.line(year_line(&e))
-                }
-                Ok(Outcome::Done)
+        } => {
+            let found = c.get_album_year(artist, album, *min_confidence)?;
+            match &found {
+                Some(e) if !p.json => p.line(year_line(e)),
+                _ => {}
             }
-            None => miss(
-                p,
-                json!({"artist": artist, "album": album, "status": "miss"}),
-            ),
-        },
+            answered(p, found.is_some(), &Response::AlbumYear(found))
+        }
         AlbumYearCommand::Set {
             artist,
             album,
@@ -182,7 +165,7 @@ pub fn album_year(
                 stored_at_ms: None,
             })?;
             if p.json {
-                p.json(&json!({"stored": stored, "current": year_json(&current)}));
+                p.reply(&Response::AlbumYearStored { stored, current });
             } else if stored {
                 p.line(format!("stored {}", year_line(&current)));
             } else {
@@ -194,6 +177,24 @@ pub fn album_year(
             Ok(Outcome::Done)
         }
         AlbumYearCommand::Del { artist, album } => deleted(p, c.delete_album_year(artist, album)?),
+        AlbumYearCommand::GetMany => batch::run(
+            c,
+            p,
+            |q: AlbumYearQueryJson| {
+                Ok(AlbumYearQuery {
+                    artist: q.artist,
+                    album: q.album,
+                    min_confidence: q.min_confidence,
+                })
+            },
+            Request::GetAlbumYears,
+        ),
+        AlbumYearCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: SetAlbumYearJson| Ok(s.into()),
+            Request::SetAlbumYears,
+        ),
     }
 }
 
@@ -204,20 +205,14 @@ pub fn api(c: &mut Client, p: &Printer, cmd: &ApiCommand) -> Result<Outcome, Cli
             source,
             artist,
             album,
-        } => match c.get_api_result(source, artist, album)? {
-            Some(e) => {
-                if p.json {
-                    p.json(&api_json(&e))
-                } else {
-                    p.line(api_line(&e))
-                }
-                Ok(Outcome::Done)
+        } => {
+            let found = c.get_api_result(source, artist, album)?;
+            match &found {
+                Some(e) if !p.json => p.line(api_line(e)),
+                _ => {}
             }
-            None => miss(
-                p,
-                json!({"source": source, "artist": artist, "album": album, "status": "miss"}),
-            ),
-        },
+            answered(p, found.is_some(), &Response::ApiResult(found))
+        }
         ApiCommand::Set {
             source,
             artist,
@@ -262,7 +257,9 @@ pub fn api(c: &mut Client, p: &Printer, cmd: &ApiCommand) -> Result<Outcome, Cli
                 stored_at_ms: None,
             })?;
             if p.json {
-                p.json(&json!({"stored": true, "expires_in_ms": expires}));
+                p.reply(&Response::ApiStored {
+                    expires_in_ms: expires,
+                });
             } else {
                 let life = expires.map_or("never expires".into(), |ms| {
                     format!("expires in {}", duration_ms(ms))
@@ -278,21 +275,34 @@ pub fn api(c: &mut Client, p: &Printer, cmd: &ApiCommand) -> Result<Outcome, Cli
             artist,
             album,
         } => deleted(p, c.delete_api_result(source, artist, album)?),
+        ApiCommand::GetMany => batch::run(c, p, |q: ApiQuery| Ok(q), Request::GetApiResults),
+        ApiCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: SetApiResultJson| Ok(s.into()),
+            Request::SetApiResults,
+        ),
     }
 }
 
-pub(super) fn miss(p: &Printer, v: Value) -> Result<Outcome, ClientError> {
+/// Ends a lookup: with `--json` the reply, and exit 1 when nothing was
+/// there (saying so on stderr in human mode; a hit was printed already).
+pub(super) fn answered(p: &Printer, found: bool, r: &Response) -> Result<Outcome, ClientError> {
     if p.json {
-        p.json(&v);
-    } else {
+        p.reply(r);
+    } else if !found {
         eprintln!("not in the cache");
     }
-    Ok(Outcome::NotFound)
+    Ok(if found {
+        Outcome::Done
+    } else {
+        Outcome::NotFound
+    })
 }
 
 fn deleted(p: &Printer, existed: bool) -> Result<Outcome, ClientError> {
     if p.json {
-        p.json(&json!({"deleted": existed}));
+        p.reply(&Response::Deleted { existed });
     } else {
         p.line(if existed { "deleted" } else { "was not there" });
     }

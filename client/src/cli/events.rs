@@ -1,56 +1,7 @@
-//! Rendering events and tracks, as text lines and as JSON objects. JSON
-//! events always have `seq` and `event` (snake_case name), plus `track_id`
-//! when the event is about a track.
+//! Rendering events and tracks as text lines. (Their JSON form is the
+//! protocol's: `protocol::json::event_json`.)
 
-use serde_json::{json, Value};
 use trackcache_protocol::{Event, EventFrame, Track};
-
-/// One event as a JSON object.
-pub fn event_json(f: &EventFrame) -> Value {
-    let mut v = json!({"seq": f.seq, "event": f.event.name()});
-    if let Some(id) = f.event.track_id() {
-        v["track_id"] = id.into();
-    }
-    match &f.event {
-        Event::TrackAdded { track } | Event::TrackRemoved { track } => {
-            v["track"] = track_json(track)
-        }
-        Event::TrackModified { track, changes } => {
-            v["track"] = track_json(track);
-            v["changes"] = changes
-                .iter()
-                .map(|c| json!({"field": c.field, "old": c.old, "new": c.new}))
-                .collect();
-        }
-        Event::LibrarySynced {
-            added,
-            removed,
-            modified,
-            ..
-        } => {
-            v["added"] = (*added).into();
-            v["removed"] = (*removed).into();
-            v["modified"] = (*modified).into();
-        }
-        Event::LibraryImported { tracks } => v["tracks"] = (*tracks).into(),
-        Event::Resync { seq } => v["resync_seq"] = (*seq).into(),
-        Event::EntriesInvalidated {
-            content_type,
-            keys,
-            reason,
-        } => {
-            v["content_type"] = content_type.as_str().into();
-            v["keys"] = keys.clone().into();
-            v["reason"] = reason.as_str().into();
-        }
-    }
-    v
-}
-
-/// A track as a JSON object (the model's field names).
-pub fn track_json(t: &Track) -> Value {
-    serde_json::to_value(t).unwrap_or(Value::Null)
-}
 
 fn describe(t: &Track) -> String {
     let name = t.name.as_deref().unwrap_or("(untitled)");
@@ -112,7 +63,7 @@ mod tests {
     use trackcache_protocol::FieldChange;
 
     #[test]
-    fn json_events_carry_seq_name_and_track_id() {
+    fn events_render_as_lines() {
         let f = EventFrame {
             seq: 7,
             event: Event::TrackModified {
@@ -127,30 +78,9 @@ mod tests {
                 }],
             },
         };
-        let v = event_json(&f);
-        assert_eq!(
-            (
-                v["seq"].as_u64(),
-                v["event"].as_str(),
-                v["track_id"].as_str()
-            ),
-            (Some(7), Some("track_modified"), Some("ABC"))
-        );
-        assert_eq!(v["changes"][0]["new"], "B");
         assert_eq!(
             event_line(&f),
             "#7 track_modified ABC \"Song\" (album: \"A\" -> \"B\")"
         );
-        let s = EventFrame {
-            seq: 8,
-            event: Event::LibrarySynced {
-                added: 1,
-                removed: 2,
-                modified: 3,
-                seq: 8,
-            },
-        };
-        assert_eq!(event_json(&s)["removed"], 2);
-        assert!(event_json(&s).get("track_id").is_none());
     }
 }

@@ -5,12 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use trackcache_protocol::{ErrorReply, Request, Response};
 
 use super::output::Printer;
 use super::Outcome;
-use crate::import::{genreupdater, ImportPlan, Origin, Report, SourceFile};
+use crate::import::{genreupdater, ImportPlan, Origin, ReasonGroup, Report, SourceFile};
 use crate::{Client, ClientError};
 
 /// Requests sent before their replies are read. Pipelining makes an import
@@ -101,27 +103,57 @@ fn send<T: Clone>(
 }
 
 /// The `--json` report: one object.
-fn to_json(dir: &Path, files: &[SourceFile], r: &Report, dry_run: bool) -> Value {
-    let reasons: Vec<Value> = r
-        .reasons()
-        .into_iter()
-        .map(|g| json!({"reason": g.reason, "count": g.count, "examples": g.examples}))
-        .collect();
-    let files: Map<String, Value> = files
-        .iter()
-        .map(|f| {
-            let v = json!({"path": f.path, "found": f.found, "records": f.records});
-            (f.name.clone(), v)
-        })
-        .collect();
-    json!({
-        "dir": dir,
-        "dry_run": dry_run,
-        "imported": {"album_years": r.album_years, "api": r.api},
-        "skipped": r.skipped.len(),
-        "reasons": reasons,
-        "files": files,
-    })
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    dir: &'a Path,
+    dry_run: bool,
+    imported: Imported,
+    skipped: usize,
+    reasons: Vec<ReasonGroup>,
+    /// By file name.
+    files: BTreeMap<&'a str, FileJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct Imported {
+    album_years: usize,
+    api: usize,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    path: &'a Path,
+    found: bool,
+    records: usize,
+}
+
+fn to_json<'a>(
+    dir: &'a Path,
+    files: &'a [SourceFile],
+    r: &Report,
+    dry_run: bool,
+) -> ImportJson<'a> {
+    ImportJson {
+        dir,
+        dry_run,
+        imported: Imported {
+            album_years: r.album_years,
+            api: r.api,
+        },
+        skipped: r.skipped.len(),
+        reasons: r.reasons(),
+        files: files
+            .iter()
+            .map(|f| {
+                let v = FileJson {
+                    path: &f.path,
+                    found: f.found,
+                    records: f.records,
+                };
+                (f.name.as_str(), v)
+            })
+            .collect(),
+    }
 }
 
 /// The human report: files read, counts, then each skip reason with its

@@ -3,10 +3,11 @@
 use std::io::Read;
 
 use clap::Subcommand;
-use serde_json::{json, Value};
-use trackcache_protocol::{KvLookup, KvSet};
+use trackcache_protocol::json::KvSetJson;
+use trackcache_protocol::{KvKey, KvLookup, KvSet, Request, Response};
 
-use super::output::{duration_ms, Printer};
+use super::batch;
+use super::output::{duration_ms, Printer, CLI_BYTES};
 use super::{seconds, Outcome};
 use crate::{Client, ClientError};
 
@@ -56,6 +57,13 @@ pub enum KvCommand {
         /// Namespace.
         namespace: String,
     },
+    /// Many lookups in one request: JSON Lines on stdin, one
+    /// {"namespace":..,"key":..} per line.
+    GetMany,
+    /// Store many values in one request: JSON Lines on stdin, one
+    /// {"namespace":..,"key":..,"value":TEXT[,"ttl_ms":N,"negative":B,"tags":[..]]} per line
+    /// (or "value_base64" for bytes that are not text).
+    SetMany,
 }
 
 /// Runs a kv command.
@@ -97,11 +105,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
                 tags: tags.clone(),
             })?;
             if p.json {
-                p.json(&json!({
-                    "namespace": namespace, "key": key, "stored": true, "negative": negative,
-                    "expires_in_ms": stored.expires_in_ms, "evicted": stored.evicted,
-                    "persistent": stored.persistent,
-                }));
+                p.reply(&Response::KvStored(stored));
             } else {
                 let life = stored
                     .expires_in_ms
@@ -120,7 +124,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
         KvCommand::Del { namespace, key } => {
             let existed = c.kv_delete(namespace, key)?;
             if p.json {
-                p.json(&json!({"namespace": namespace, "key": key, "deleted": existed}));
+                p.reply(&Response::KvDeleted { existed });
             } else if existed {
                 p.line(format!("deleted {namespace}/{key}"));
             } else {
@@ -132,10 +136,17 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
                 Outcome::NotFound
             })
         }
+        KvCommand::GetMany => batch::run(c, p, |k: KvKey| Ok(k), Request::KvGetMany),
+        KvCommand::SetMany => batch::run(
+            c,
+            p,
+            |s: KvSetJson| s.into_kv_set(CLI_BYTES),
+            Request::KvSetMany,
+        ),
         KvCommand::Clear { namespace } => {
             let removed = c.kv_clear(namespace)?;
             if p.json {
-                p.json(&json!({"namespace": namespace, "removed": removed}));
+                p.reply(&Response::KvCleared { removed });
             } else {
                 p.line(format!("removed {removed} entries from {namespace}"));
             }
@@ -147,26 +158,7 @@ pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, Clie
 fn get(c: &mut Client, p: &Printer, ns: &str, key: &str) -> Result<Outcome, ClientError> {
     let lookup = c.kv_get(ns, key)?;
     if p.json {
-        let mut v = json!({"namespace": ns, "key": key});
-        match &lookup {
-            KvLookup::Hit {
-                value,
-                expires_in_ms,
-            } => {
-                v["status"] = "hit".into();
-                v["expires_in_ms"] = json!(expires_in_ms);
-                match std::str::from_utf8(value) {
-                    Ok(s) => v["value"] = Value::String(s.to_owned()),
-                    Err(_) => v["value_hex"] = Value::String(hex(value)),
-                }
-            }
-            KvLookup::Negative { expires_in_ms } => {
-                v["status"] = "negative".into();
-                v["expires_in_ms"] = json!(expires_in_ms);
-            }
-            KvLookup::Miss => v["status"] = "miss".into(),
-        }
-        p.json(&v);
+        p.reply(&Response::KvValue(lookup.clone()));
     } else {
         match &lookup {
             KvLookup::Hit { value, .. } => p.raw(value),
@@ -183,8 +175,4 @@ fn get(c: &mut Client, p: &Printer, ns: &str, key: &str) -> Result<Outcome, Clie
         KvLookup::Miss => Outcome::NotFound,
         _ => Outcome::Done,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

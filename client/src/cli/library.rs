@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::json;
-use trackcache_protocol::{SyncOutcome, SyncReport, TrackQuery};
+use trackcache_protocol::json::{event_json, End, TrackJson};
+use trackcache_protocol::{Response, SyncOutcome, SyncReport, TrackQuery};
 
-use super::events::{event_json, event_line, track_json};
+use super::events::event_line;
 use super::output::Printer;
 use super::{Args, Outcome};
 use crate::{Client, ClientError};
@@ -55,18 +55,20 @@ pub fn tracks(c: &mut Client, p: &Printer, cmd: &TracksCommand) -> Result<Outcom
         TracksCommand::Count => {
             let (tracks, seq) = c.track_count()?;
             if p.json {
-                p.json(&json!({"tracks": tracks, "seq": seq}));
+                p.reply(&Response::TrackCount { tracks, seq });
             } else {
                 p.line(format!("{tracks} tracks (seq {seq})"));
             }
             Ok(Outcome::Done)
         }
         TracksCommand::Get { id } => match c.get_track(id)? {
+            Some(t) if p.json => {
+                p.reply(&Response::Track(Some(Box::new(t))));
+                Ok(Outcome::Done)
+            }
             Some(t) => {
-                if p.json {
-                    p.json(&track_json(&t));
-                } else {
-                    let v = track_json(&t);
+                {
+                    let v = serde_json::to_value(TrackJson::from(&t)).unwrap_or_default();
                     let rows: Vec<(String, String)> = v
                         .as_object()
                         .into_iter()
@@ -87,7 +89,7 @@ pub fn tracks(c: &mut Client, p: &Printer, cmd: &TracksCommand) -> Result<Outcom
             }
             None => {
                 if p.json {
-                    p.json(&json!({"id": id, "found": false}));
+                    p.reply(&Response::Track(None));
                 } else {
                     eprintln!("no track with id {id}");
                 }
@@ -103,9 +105,9 @@ pub fn tracks(c: &mut Client, p: &Printer, cmd: &TracksCommand) -> Result<Outcom
                 limit: a.limit,
                 offset: a.offset,
             })?;
+            let total = page.total;
             if p.json {
-                let tracks: Vec<_> = page.tracks.iter().map(track_json).collect();
-                p.json(&json!({"total": page.total, "offset": page.offset, "tracks": tracks}));
+                p.reply(&Response::Tracks(page));
             } else if page.tracks.is_empty() {
                 p.line(format!("no tracks ({} match)", page.total));
             } else {
@@ -132,7 +134,7 @@ pub fn tracks(c: &mut Client, p: &Printer, cmd: &TracksCommand) -> Result<Outcom
                     page.total
                 ));
             }
-            Ok(if page.total == 0 {
+            Ok(if total == 0 {
                 Outcome::NotFound
             } else {
                 Outcome::Done
@@ -144,13 +146,16 @@ pub fn tracks(c: &mut Client, p: &Printer, cmd: &TracksCommand) -> Result<Outcom
 /// `albums [--artist A]`.
 pub fn albums(c: &mut Client, p: &Printer, artist: Option<&str>) -> Result<Outcome, ClientError> {
     let albums = c.list_albums(artist)?;
+    let empty = albums.is_empty();
     if p.json {
-        let rows: Vec<_> = albums
-            .iter()
-            .map(|a| json!({"artist": a.artist, "album": a.album, "tracks": a.tracks, "year": a.year}))
-            .collect();
-        p.json(&json!({ "albums": rows }));
-    } else if albums.is_empty() {
+        p.reply(&Response::Albums(albums));
+        return Ok(if empty {
+            Outcome::NotFound
+        } else {
+            Outcome::Done
+        });
+    }
+    if albums.is_empty() {
         p.line("no albums");
     } else {
         let rows = albums
@@ -173,7 +178,8 @@ pub fn albums(c: &mut Client, p: &Printer, artist: Option<&str>) -> Result<Outco
     })
 }
 
-/// `changes --since SEQ`: every logged event after SEQ, page by page.
+/// `changes --since SEQ`: every logged event after SEQ, page by page. With
+/// `--json` the events stream one per line, then one trailer for them all.
 pub fn changes(
     c: &mut Client,
     p: &Printer,
@@ -182,12 +188,14 @@ pub fn changes(
 ) -> Result<Outcome, ClientError> {
     let mut after = since;
     let mut left = limit.unwrap_or(u64::MAX);
+    let (mut count, mut more, mut current) = (0usize, false, since);
     while left > 0 {
         // Pages of at most 1,000, and never more than is left to print.
         let page = c.changes(after, left.min(1000) as u32)?;
+        current = page.current_seq;
         if page.fresh_instance {
             if p.json {
-                p.json(&json!({"fresh_instance": true, "current_seq": page.current_seq}));
+                p.reply(&Response::Changes(page));
             } else {
                 p.line(format!(
                     "fresh instance: seq {since} is no longer in the event log; re-read everything (current seq {})",
@@ -196,11 +204,8 @@ pub fn changes(
             }
             return Ok(Outcome::Done);
         }
-        for f in page
-            .events
-            .iter()
-            .take(usize::try_from(left).unwrap_or(usize::MAX))
-        {
+        let take = usize::try_from(left).unwrap_or(usize::MAX);
+        for f in page.events.iter().take(take) {
             if p.json {
                 p.json(&event_json(f));
             } else {
@@ -208,10 +213,21 @@ pub fn changes(
             }
             after = f.seq;
             left -= 1;
+            count += 1;
         }
+        more = page.more || page.events.len() > take;
         if !page.more {
             break;
         }
+    }
+    if p.json {
+        p.end(End {
+            count: count as u64,
+            more,
+            next: Some(if count == 0 { current } else { after }),
+            total: None,
+            current_seq: Some(current),
+        });
     }
     Ok(Outcome::Done)
 }
@@ -245,7 +261,7 @@ pub fn rescan(
     if !wait {
         c.rescan(false)?;
         if p.json {
-            p.json(&json!({"queued": true}));
+            p.reply(&Response::RescanQueued);
         } else {
             p.line("rescan queued");
         }
@@ -271,28 +287,8 @@ pub fn rescan(
 }
 
 fn print_report(p: &Printer, r: &SyncReport) {
-    let (kind, detail) = match &r.outcome {
-        SyncOutcome::Unchanged => ("unchanged", json!({})),
-        SyncOutcome::Synced {
-            added,
-            removed,
-            modified,
-            seq,
-        } => (
-            "synced",
-            json!({"added": added, "removed": removed, "modified": modified, "seq": seq}),
-        ),
-        SyncOutcome::Imported { tracks, seq } => {
-            ("imported", json!({"imported": tracks, "seq": seq}))
-        }
-        SyncOutcome::Failed { message } => ("failed", json!({"message": message})),
-    };
     if p.json {
-        let mut v = json!({"outcome": kind, "tracks": r.tracks, "duration_ms": r.duration_ms});
-        if let (Some(o), Some(d)) = (v.as_object_mut(), detail.as_object()) {
-            o.extend(d.clone());
-        }
-        p.json(&v);
+        p.reply(&Response::Rescanned(r.clone()));
         return;
     }
     let text = match &r.outcome {

@@ -3,6 +3,7 @@
 //! 2 any error.
 
 mod admin;
+mod batch;
 mod cache_ops;
 mod domain;
 mod events;

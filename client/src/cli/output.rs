@@ -1,10 +1,19 @@
-//! Output: human-readable tables by default, one JSON object per result with
-//! `--json`. Formatting helpers for durations, bytes and rates live here.
+//! Output: human-readable tables by default; with `--json`, the reply
+//! objects of the protocol's JSON vocabulary (`protocol::json`), exactly as
+//! the socket's JSON mode sends them, lists one item per line and then their
+//! `{"end":{...}}` trailer. Formatting helpers for durations, bytes and rates
+//! live here.
 
 use std::io::Write;
 
 use comfy_table::{presets::NOTHING, Cell, CellAlignment, Table};
-use serde_json::Value;
+use serde::Serialize;
+use trackcache_protocol::json::{BytesMode, End, ErrorJson, Reply};
+use trackcache_protocol::Response;
+
+/// How the CLI's JSON carries byte values: text, as a shell script wants
+/// them (`value_base64` for bytes that are not UTF-8).
+pub const CLI_BYTES: BytesMode = BytesMode::Text;
 
 /// Where results go, in which form.
 pub struct Printer {
@@ -19,8 +28,45 @@ impl Printer {
     }
 
     /// Prints one JSON object on its own line.
-    pub fn json(&self, v: &Value) {
-        emit(format!("{v}\n").as_bytes());
+    pub fn json<T: Serialize + ?Sized>(&self, v: &T) {
+        match serde_json::to_string(v) {
+            Ok(line) => emit(format!("{line}\n").as_bytes()),
+            Err(e) => eprintln!("trackcache: cannot render the answer as JSON: {e}"),
+        }
+    }
+
+    /// Prints a reply as the socket's JSON mode sends it: one object, or a
+    /// list's items one per line and then its trailer.
+    pub fn reply(&self, r: &Response) {
+        match Reply::new(r, CLI_BYTES) {
+            Reply::List(list) => {
+                for item in &list.items {
+                    self.json(item);
+                }
+                self.end(list.end);
+            }
+            other => self.json(&other),
+        }
+    }
+
+    /// Prints a list's trailer line.
+    pub fn end(&self, end: End) {
+        #[derive(Serialize)]
+        struct Line {
+            end: End,
+        }
+        self.json(&Line { end });
+    }
+
+    /// Prints `{"error":{"code":...,"message":...}}`.
+    pub fn error(&self, code: &'static str, message: String) {
+        #[derive(Serialize)]
+        struct Line {
+            error: ErrorJson,
+        }
+        self.json(&Line {
+            error: ErrorJson { code, message },
+        });
     }
 
     /// Prints a line of text.

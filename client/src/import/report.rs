@@ -28,7 +28,7 @@ pub struct Report {
 }
 
 /// The skips that share a reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ReasonGroup {
     /// The reason.
     pub reason: String,

@@ -131,7 +131,7 @@ fn cached(d: &Daemon, key: &CacheKey) -> Result<Option<CachedValue>, Refusal> {
 /// `Lookup`: the value, or the lease to fetch it; waits for another holder.
 pub async fn lookup(
     d: &Daemon,
-    ctx: &Ctx,
+    conn_id: u64,
     key: CacheKey,
     lease_ms: u64,
     wait_ms: u64,
@@ -153,7 +153,7 @@ pub async fn lookup(
         if let Some(v) = cached(d, &key)? {
             return Ok(Response::Lookup(LookupOutcome::Hit(v)));
         }
-        let (done, expires_at) = match d.leases.acquire(&lkey, ctx.conn_id, lease) {
+        let (done, expires_at) = match d.leases.acquire(&lkey, conn_id, lease) {
             Acquire::Granted { id, expires_in } => {
                 return Ok(Response::Lookup(LookupOutcome::Lease {
                     lease_id: id,

@@ -2,11 +2,15 @@
 //! Handlers never touch sockets; they get the shared state and return data.
 
 mod admin;
+mod batch;
+mod deferred;
 mod domain;
 mod kv;
 pub mod library;
 mod runs;
 mod stats;
+
+pub use deferred::{deferred, Deferred, Route};
 
 use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
@@ -94,10 +98,16 @@ async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Resp
             key,
             lease_ms,
             wait_ms,
-        } => domain::lookup(daemon, ctx, key, lease_ms, wait_ms).await,
+        } => domain::lookup(daemon, ctx.conn_id, key, lease_ms, wait_ms).await,
         Request::Invalidate(target) => domain::invalidate(daemon, &target).await,
         Request::GetLastRun { client } => runs::get(daemon, &client),
         Request::SetLastRun { client, at_ms } => runs::set(daemon, ctx, &client, at_ms),
+        Request::GetAlbumYears(items) => Ok(batch::get_years(daemon, items)),
+        Request::SetAlbumYears(items) => Ok(batch::set_years(daemon, ctx, items)),
+        Request::GetApiResults(items) => Ok(batch::get_api(daemon, items)),
+        Request::SetApiResults(items) => Ok(batch::set_api(daemon, ctx, items)),
+        Request::KvGetMany(items) => Ok(batch::kv_get(daemon, items)),
+        Request::KvSetMany(items) => Ok(batch::kv_set(daemon, ctx, items)),
         Request::Subscribe { .. } => Err(Refusal::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",

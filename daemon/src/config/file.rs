@@ -68,8 +68,8 @@ pub struct NamespaceFile {
 
 impl FileConfig {
     /// Parses the file's text; the error carries TOML's line and column.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 }
 
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors() {
         let err = FileConfig::parse("sockett = \"/s\"").unwrap_err();
-        assert!(err.contains("sockett"), "{err}");
+        assert!(err.to_string().contains("sockett"), "{err}");
         assert!(FileConfig::parse("[cache.default]\nttl = 1").is_err());
     }
 }

@@ -91,10 +91,13 @@ impl CommandSpec {
 pub struct LibraryFile {
     /// Library path.
     pub path: Option<PathBuf>,
-    /// `apple-xml` (default), `jsonl` or `command`.
+    /// `apple-xml` (default), `jsonl`, `applescript-records` or `command`.
     pub format: Option<String>,
     /// Exporter for the `command` format.
     pub command: Option<CommandSpec>,
+    /// What the exporter prints: `jsonl` (default) or `applescript-records`
+    /// (GenreUpdater's `fetch_tracks.applescript`).
+    pub command_format: Option<String>,
     /// Settle period in ms.
     pub settle_ms: Option<u64>,
     /// Poll interval in ms.
@@ -155,12 +158,24 @@ pub fn resolve(
         .clone()
         .map(CommandSpec::Shell)
         .or_else(|| file.command.clone());
+    let command_format = match file.command_format.as_deref() {
+        None => LibraryFormat::Jsonl,
+        Some(f) => f
+            .parse()
+            .map_err(|e| ConfigError::Invalid(format!("[library] command_format: {e}")))?,
+    };
+    if command_format == LibraryFormat::AppleXml {
+        return Err(ConfigError::Invalid(
+            "[library] command_format = \"apple-xml\" is not supported: an exporter prints \"jsonl\" or \"applescript-records\"".into(),
+        ));
+    }
     let format = match (name.as_str(), command) {
         ("apple-xml", _) => LibrarySource::File(LibraryFormat::AppleXml),
         ("jsonl", _) => LibrarySource::File(LibraryFormat::Jsonl),
+        ("applescript-records", _) => LibrarySource::File(LibraryFormat::AppleScriptRecords),
         ("command", Some(c)) if !c.argv().is_empty() => LibrarySource::Command {
             argv: c.argv(),
-            format: LibraryFormat::Jsonl,
+            format: command_format,
         },
         ("command", _) => {
             return Err(ConfigError::Invalid(
@@ -169,7 +184,7 @@ pub fn resolve(
         }
         (other, _) => {
             return Err(ConfigError::Invalid(format!(
-                "unknown library format {other:?}: use apple-xml, jsonl or command"
+                "unknown library format {other:?}: use apple-xml, jsonl, applescript-records or command"
             )))
         }
     };

@@ -146,9 +146,9 @@ fn xdg_dir(var: &str, home_relative: &str) -> PathBuf {
 /// an error (defaults apply); a missing file the user named explicitly is.
 pub fn load_file(path: &Path, explicit: bool) -> Result<FileConfig, ConfigError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => FileConfig::parse(&text).map_err(|message| ConfigError::Parse {
+        Ok(text) => FileConfig::parse(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message,
+            message: e.to_string(),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             Ok(FileConfig::default())

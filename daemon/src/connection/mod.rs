@@ -1,10 +1,11 @@
 //! One client connection: framing on the stream, the handshake, pipelined
 //! requests answered in batches, and connection-level (fatal) errors.
 //!
-//! Frames are read with tokio-util's length-delimited codec (u32 big-endian
-//! header, maximum checked before any allocation). Every frame already in
-//! the read buffer is answered before the replies are written with one
-//! write, so a pipelining client costs one read and one write per batch.
+//! Messages are bincode frames or JSON lines, as the client's first byte
+//! chooses; `wire` owns that choice, so the rest of this module is the same
+//! for both. Every message already in the read buffer is answered before the
+//! replies are written with one write, so a pipelining client costs one read
+//! and one write per batch.
 
 use std::io;
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{ReadHalf, WriteHalf};
 use tokio::net::UnixStream;
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio_util::codec::{FramedRead, LengthDelimitedCodec, LengthDelimitedCodecError};
+use tokio_util::codec::FramedRead;
 use trackcache_protocol::{
-    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, ServerMessage,
-    Welcome, PROTOCOL_VERSION,
+    capability, codec, ClientMessage, ErrorCode, ErrorReply, Hello, Request, Welcome,
+    PROTOCOL_VERSION,
 };
 
 use crate::cmd;
@@ -27,11 +28,15 @@ use crate::state::Daemon;
 use crate::store::Epoch;
 
 mod acks;
+mod deferred;
 mod subscription;
+mod wire;
 
 use acks::Ack;
+use deferred::Deferred;
 
 use subscription::{recv_event, Subscription};
+use wire::{version_mismatch, Unusable, Wire};
 
 /// How long a new connection may take to send its `Hello`.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,16 +46,23 @@ const LINGER: Duration = Duration::from_millis(500);
 /// Replies are written once this many bytes are queued, even mid-batch.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// Capabilities this daemon offers.
-pub fn capabilities() -> Vec<String> {
+/// Capabilities this daemon offers: what it serves, with `library` only
+/// when a library is configured (without one, library requests are refused).
+pub fn capabilities(daemon: &Daemon) -> Vec<String> {
+    let library = daemon.library.is_some().then_some(capability::LIBRARY);
     [
-        capability::KV,
-        capability::PIPELINING,
-        capability::LIBRARY,
-        capability::EVENTS,
+        Some(capability::KV),
+        Some(capability::PIPELINING),
+        library,
+        Some(capability::EVENTS),
+        Some(capability::DOMAIN),
+        Some(capability::JSON),
+        Some(capability::BATCH),
     ]
+    .into_iter()
+    .flatten()
     .map(String::from)
-    .to_vec()
+    .collect()
 }
 
 #[derive(PartialEq, Eq)]
@@ -61,7 +73,7 @@ pub(crate) enum Flow {
 
 /// A connection being served.
 pub struct Connection<'s> {
-    pub(crate) reader: FramedRead<ReadHalf<'s>, LengthDelimitedCodec>,
+    pub(crate) reader: FramedRead<ReadHalf<'s>, Wire>,
     pub(crate) writer: WriteHalf<'s>,
     pub(crate) out: Vec<u8>,
     pub(crate) daemon: Arc<Daemon>,
@@ -72,6 +84,9 @@ pub struct Connection<'s> {
     /// only once their journal epoch is written, and turned into errors if
     /// that write failed.
     acks: Vec<Ack>,
+    /// Requests that wait, running as tasks (`cmd::deferred`); dropped,
+    /// and so ended, with the connection.
+    deferred: Deferred,
 }
 
 impl<'s> Connection<'s> {
@@ -83,13 +98,8 @@ impl<'s> Connection<'s> {
     pub fn new(stream: &'s mut UnixStream, daemon: Arc<Daemon>, conn_id: u64) -> Self {
         let (read_half, writer) = stream.split();
         let max_frame_len = daemon.config.max_frame_len;
-        let codec = LengthDelimitedCodec::builder()
-            .length_field_length(codec::FRAME_HEADER_LEN)
-            .big_endian()
-            .max_frame_length(max_frame_len as usize)
-            .new_codec();
         Self {
-            reader: FramedRead::new(read_half, codec),
+            reader: FramedRead::new(read_half, Wire::new(max_frame_len)),
             writer,
             out: Vec::with_capacity(4096),
             daemon,
@@ -97,11 +107,14 @@ impl<'s> Connection<'s> {
             sub: None,
             conn_id,
             acks: Vec::new(),
+            deferred: Deferred::default(),
         }
     }
 
     /// Refuses the connection with a fatal error (connection limit, wrong user).
     pub async fn refuse(mut self, err: ErrorReply) {
+        // The first message says which encoding the refusal must be in.
+        let _ = tokio::time::timeout(LINGER, self.reader.next()).await;
         self.fatal(err).await;
     }
 
@@ -119,6 +132,12 @@ impl<'s> Connection<'s> {
             tokio::select! {
                 biased;
                 _ = &mut cancelled => break,
+                done = self.deferred.next(), if !self.deferred.is_empty() => {
+                    self.deferred_done(done);
+                    if self.flush().await.is_err() {
+                        return;
+                    }
+                }
                 item = self.reader.next() => {
                     let Some(item) = item else { break };
                     if self.batch(item).await == Flow::Close {
@@ -140,7 +159,13 @@ impl<'s> Connection<'s> {
                 }
             }
         }
-        // Shutdown or EOF: everything read has been answered.
+        // Shutdown or EOF: everything read is answered (a waiting request
+        // ends at once with `shutting_down` when the daemon stops).
+        while !self.deferred.is_empty() {
+            let done = self.deferred.next().await;
+            self.deferred_done(done);
+        }
+        let _ = self.flush().await;
         let _ = self.writer.shutdown().await;
     }
 
@@ -173,14 +198,7 @@ impl<'s> Connection<'s> {
     /// Whether the read buffer holds a whole frame (or an oversized header,
     /// which the codec turns into an error without reading on).
     fn frame_buffered(&self) -> bool {
-        let b = self.reader.read_buffer();
-        match b.get(..codec::FRAME_HEADER_LEN) {
-            Some(h) => {
-                let len = codec::frame_len([h[0], h[1], h[2], h[3]]) as usize;
-                len > self.max_frame_len as usize || b.len() >= codec::FRAME_HEADER_LEN + len
-            }
-            None => false,
-        }
+        (self.reader.decoder()).message_buffered(self.reader.read_buffer())
     }
 
     async fn handle(&mut self, item: io::Result<BytesMut>) -> Flow {
@@ -189,7 +207,8 @@ impl<'s> Connection<'s> {
             Err(e) => return self.read_error(e).await,
         };
         // GET and SET, most of the traffic, skip the owned decode.
-        if let Some((id, request)) = codec::decode_hot(&frame) {
+        let hot = self.reader.decoder().is_bincode();
+        if let Some((id, request)) = codec::decode_hot(&frame).filter(|_| hot) {
             let mut ctx = cmd::Ctx {
                 conn_id: self.conn_id,
                 durable: Epoch::NONE,
@@ -198,12 +217,19 @@ impl<'s> Connection<'s> {
             self.queue_acked(id, result, ctx.durable);
             return Flow::Continue;
         }
-        match codec::decode_client(&frame) {
+        match self.reader.decoder().decode(&frame) {
             Ok(ClientMessage::Request {
                 id,
                 request: Request::Subscribe { since_seq },
             }) => self.subscribe(id, since_seq).await,
             Ok(ClientMessage::Request { id, request }) => {
+                let request = match cmd::deferred(&self.daemon, self.conn_id, request) {
+                    cmd::Route::Deferred(answer) => {
+                        self.start_deferred(id, answer);
+                        return Flow::Continue;
+                    }
+                    cmd::Route::Now(request) => request,
+                };
                 let mut ctx = cmd::Ctx {
                     conn_id: self.conn_id,
                     durable: Epoch::NONE,
@@ -220,27 +246,19 @@ impl<'s> Connection<'s> {
                 .await;
                 Flow::Close
             }
-            Err(e) => {
-                self.fatal(ErrorReply::new(
-                    ErrorCode::MALFORMED_FRAME,
-                    format!("{e}; closing this connection (is the client speaking the trackcache protocol?)"),
-                ))
-                .await;
+            Err(Unusable::Reply(id, err)) => {
+                self.queue_reply(id, Err(err));
+                Flow::Continue
+            }
+            Err(Unusable::Fatal(err)) => {
+                self.fatal(err).await;
                 Flow::Close
             }
         }
     }
 
     async fn read_error(&mut self, e: io::Error) -> Flow {
-        let too_large = e
-            .get_ref()
-            .is_some_and(|inner| inner.is::<LengthDelimitedCodecError>());
-        if too_large {
-            let msg = format!(
-                "frame declares a payload over the maximum of {} bytes; nothing was read \
-                 (raise max_frame_bytes on the daemon if this was intended)",
-                self.max_frame_len
-            );
+        if let Some(msg) = self.reader.decoder().too_large_message(&e) {
             self.fatal(ErrorReply::new(ErrorCode::TOO_LARGE, msg)).await;
         } else {
             tracing::debug!(error = %e, "connection read failed or ended mid-frame");
@@ -253,20 +271,7 @@ impl<'s> Connection<'s> {
         id: u64,
         result: Result<trackcache_protocol::Response, ErrorReply>,
     ) {
-        let msg = ServerMessage::Reply { id, result };
-        if let Err(e) = codec::encode_frame_into(&mut self.out, &msg, self.max_frame_len) {
-            let err = ErrorReply::new(
-                ErrorCode::TOO_LARGE,
-                format!("the reply could not be sent: {e}; ask for less or raise max_frame_bytes"),
-            );
-            let fallback = ServerMessage::Reply {
-                id,
-                result: Err(err),
-            };
-            if let Err(e) = codec::encode_frame_into(&mut self.out, &fallback, self.max_frame_len) {
-                tracing::error!(error = %e, "could not encode even an error reply");
-            }
-        }
+        self.reader.decoder().reply(&mut self.out, id, result);
     }
 
     pub(crate) async fn flush(&mut self) -> io::Result<()> {
@@ -290,19 +295,9 @@ impl<'s> Connection<'s> {
             Ok(Some(Err(e))) => return self.read_error(e).await,
             Ok(Some(Ok(frame))) => frame,
         };
-        match codec::decode_client(&first) {
-            Ok(ClientMessage::Hello(hello)) => self.welcome(hello).await,
-            Ok(ClientMessage::Request { .. }) => {
-                let msg = "the first frame must be Hello (see PROTOCOL.md, handshake)";
-                self.fatal(ErrorReply::new(ErrorCode::HANDSHAKE_REQUIRED, msg))
-                    .await;
-                Flow::Close
-            }
-            Err(e) => {
-                let err = match codec::peek_hello_version(&first) {
-                    Some(v) if v != PROTOCOL_VERSION => version_mismatch(v),
-                    _ => ErrorReply::new(ErrorCode::MALFORMED_FRAME, format!("bad Hello: {e}")),
-                };
+        match self.reader.decoder_mut().decode_hello(&first) {
+            Ok(hello) => self.welcome(hello).await,
+            Err(err) => {
                 self.fatal(err).await;
                 Flow::Close
             }
@@ -315,15 +310,13 @@ impl<'s> Connection<'s> {
             return Flow::Close;
         }
         tracing::debug!(client = %hello.client_name, "handshake done");
-        let welcome = ServerMessage::Welcome(Welcome {
+        let welcome = Welcome {
             daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
             protocol_version: PROTOCOL_VERSION,
-            capabilities: capabilities(),
+            capabilities: capabilities(&self.daemon),
             max_frame_len: self.max_frame_len,
-        });
-        if codec::encode_frame_into(&mut self.out, &welcome, self.max_frame_len).is_err()
-            || self.flush().await.is_err()
-        {
+        };
+        if !self.reader.decoder().welcome(&mut self.out, welcome) || self.flush().await.is_err() {
             return Flow::Close;
         }
         Flow::Continue
@@ -334,13 +327,7 @@ impl<'s> Connection<'s> {
     pub(crate) async fn fatal(&mut self, err: ErrorReply) {
         tracing::debug!(code = %err.code, message = %err.message, "closing connection");
         self.out.clear();
-        if codec::encode_frame_into(
-            &mut self.out,
-            &ServerMessage::Fatal(err),
-            self.max_frame_len,
-        )
-        .is_err()
-        {
+        if !self.reader.decoder().fatal(&mut self.out, err) {
             return;
         }
         if self.flush().await.is_err() {
@@ -354,15 +341,4 @@ impl<'s> Connection<'s> {
         })
         .await;
     }
-}
-
-fn version_mismatch(client_version: u32) -> ErrorReply {
-    ErrorReply::new(
-        ErrorCode::VERSION_MISMATCH,
-        format!(
-            "protocol version mismatch: the client speaks protocol {client_version}, trackcached {} \
-             speaks protocol {PROTOCOL_VERSION}; use a client and daemon from the same release",
-            env!("CARGO_PKG_VERSION")
-        ),
-    )
 }

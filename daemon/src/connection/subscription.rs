@@ -5,14 +5,23 @@
 use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
-use trackcache_protocol::{
-    codec, ErrorCode, ErrorReply, Event, EventFrame, Response, ServerMessage,
-};
+use trackcache_protocol::{ErrorCode, ErrorReply, Event, EventFrame, Response};
 
 use super::{Connection, Flow};
 
 /// Events replayed per store read when a subscriber resumes.
 const BACKLOG_CHUNK: usize = 1000;
+
+/// Why the log could not be replayed to a subscriber.
+#[derive(Debug, thiserror::Error)]
+enum ReplayError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the read stopped: {0}")]
+    Read(#[from] tokio::task::JoinError),
+    #[error("the subscriber went away: {0}")]
+    Write(#[from] std::io::Error),
+}
 
 /// A subscribed connection's position in the event stream.
 pub(crate) struct Subscription {
@@ -58,14 +67,12 @@ impl Connection<'_> {
         Flow::Continue
     }
 
-    async fn replay(&mut self, mut after: u64, upto: u64) -> Result<(), String> {
+    async fn replay(&mut self, mut after: u64, upto: u64) -> Result<(), ReplayError> {
         while after < upto {
             let store = self.daemon.store.clone();
             let chunk =
                 tokio::task::spawn_blocking(move || store.events_after(after, BACKLOG_CHUNK))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                    .await??;
             let Some(last) = chunk.last().map(|f| f.seq) else {
                 break;
             };
@@ -73,7 +80,7 @@ impl Connection<'_> {
                 self.queue_event(f);
             }
             after = last;
-            self.flush().await.map_err(|e| e.to_string())?;
+            self.flush().await?;
         }
         Ok(())
     }
@@ -97,15 +104,10 @@ impl Connection<'_> {
     }
 
     fn queue_event(&mut self, frame: &EventFrame) {
-        let msg = ServerMessage::Event(frame.clone());
-        if let Err(e) = codec::encode_frame_into(&mut self.out, &msg, self.max_frame_len) {
-            tracing::warn!(seq = frame.seq, error = %e, "event too large to push; sending Resync");
-            let r = resync(frame.seq);
-            let _ = codec::encode_frame_into(
-                &mut self.out,
-                &ServerMessage::Event(r),
-                self.max_frame_len,
-            );
+        let wire = self.reader.decoder();
+        if !wire.event(&mut self.out, frame) {
+            tracing::warn!(seq = frame.seq, "event too large to push; sending Resync");
+            wire.event(&mut self.out, &resync(frame.seq));
         }
     }
 }

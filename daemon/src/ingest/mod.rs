@@ -171,12 +171,25 @@ impl LibraryService {
         self.index.read().len() as u64
     }
 
-    /// One track.
+    /// The id of the track that `name` names: its id, a Persistent ID in
+    /// any case, or its library Track ID number (the id `track-<n>` of
+    /// libraries without Persistent IDs). `None` when no track has it.
+    pub fn resolve_id(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        let index = self.index.read();
+        let upper = name.to_ascii_uppercase();
+        let numbered = name.parse::<u64>().ok().map(|n| format!("track-{n}"));
+        [Some(name.to_owned()), Some(upper), numbered]
+            .into_iter()
+            .flatten()
+            .find(|id| index.get(id).is_some())
+    }
+
+    /// One track, named as [`Self::resolve_id`] allows.
     pub fn get_track(&self, id: &str) -> Result<Option<Track>, StoreError> {
-        let t = if self.index.read().get(id).is_none() {
-            None
-        } else {
-            self.store.get_track(id)?
+        let t = match self.resolve_id(id) {
+            None => None,
+            Some(id) => self.store.get_track(&id)?,
         };
         self.lookups[usize::from(t.is_none())].fetch_add(1, Ordering::Relaxed);
         Ok(t)
@@ -327,6 +340,7 @@ impl LibraryView for LibraryService {
     }
 
     fn track(&self, id: &str) -> Option<Track> {
-        self.store.get_track(id).ok().flatten()
+        let id = self.resolve_id(id)?;
+        self.store.get_track(&id).ok().flatten()
     }
 }

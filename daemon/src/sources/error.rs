@@ -173,6 +173,10 @@ impl LibraryFormat {
                 "nothing was loaded; each line must be one JSON object with an \"id\" \
                  (or \"track_id\"), so fix that line"
             }
+            Self::AppleScriptRecords => {
+                "nothing was loaded and the last good snapshot is still served; check that \
+                 the exporter is GenreUpdater's fetch_tracks.applescript and that Music is running"
+            }
         }
     }
 }

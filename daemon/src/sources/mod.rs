@@ -10,6 +10,7 @@
 //! truncated file). See `docs/library-parsing.md` for the design record.
 
 mod apple_xml;
+mod applescript;
 mod error;
 mod jsonl;
 mod limits;
@@ -36,6 +37,9 @@ pub enum LibraryFormat {
     AppleXml,
     /// JSON Lines, one [`Track`] object per line (`jsonl`).
     Jsonl,
+    /// GenreUpdater's `fetch_tracks.applescript` output: records separated
+    /// by ASCII 29, fields by ASCII 30 (`applescript-records`).
+    AppleScriptRecords,
 }
 
 impl LibraryFormat {
@@ -44,6 +48,7 @@ impl LibraryFormat {
         match self {
             Self::AppleXml => "apple-xml",
             Self::Jsonl => "jsonl",
+            Self::AppleScriptRecords => "applescript-records",
         }
     }
 }
@@ -56,7 +61,9 @@ impl fmt::Display for LibraryFormat {
 
 /// A format name that is neither `apple-xml` nor `jsonl`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown library format {0:?}: expected \"apple-xml\" or \"jsonl\"")]
+#[error(
+    "unknown library format {0:?}: expected \"apple-xml\", \"jsonl\" or \"applescript-records\""
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for LibraryFormat {
@@ -66,6 +73,7 @@ impl FromStr for LibraryFormat {
         match s {
             "apple-xml" => Ok(Self::AppleXml),
             "jsonl" => Ok(Self::Jsonl),
+            "applescript-records" => Ok(Self::AppleScriptRecords),
             other => Err(UnknownFormat(other.to_owned())),
         }
     }
@@ -141,6 +149,12 @@ pub fn parse_stream(
                 warnings,
             })
         }
+        LibraryFormat::AppleScriptRecords => {
+            applescript::parse_stream(reader, sink, limits).map(|warnings| ParseOutcome {
+                meta: LibraryMeta::default(),
+                warnings,
+            })
+        }
     }
 }
 
@@ -167,7 +181,7 @@ pub fn parse_with(
     // otherwise copy ~40 MB); pages never used are never touched.
     let mut tracks = match format {
         LibraryFormat::AppleXml => Vec::with_capacity(bytes.len() / 1000),
-        LibraryFormat::Jsonl => Vec::new(),
+        LibraryFormat::Jsonl | LibraryFormat::AppleScriptRecords => Vec::new(),
     };
     let ParseOutcome { meta, warnings } =
         parse_stream(format, limits, &mut &*bytes, &mut |t| tracks.push(t))?;
@@ -248,7 +262,11 @@ mod tests {
 
     #[test]
     fn format_names_round_trip() {
-        for f in [LibraryFormat::AppleXml, LibraryFormat::Jsonl] {
+        for f in [
+            LibraryFormat::AppleXml,
+            LibraryFormat::Jsonl,
+            LibraryFormat::AppleScriptRecords,
+        ] {
             assert_eq!(f.to_string().parse::<LibraryFormat>(), Ok(f));
         }
         assert!("xml".parse::<LibraryFormat>().is_err());

@@ -4,6 +4,7 @@
 //! socket, so both servers are driven by the same client code. An echo mode
 //! measures the bare Unix-socket round trip, the floor under both.
 
+pub mod batch;
 pub mod cpu;
 pub mod echo;
 pub mod library;

@@ -31,34 +31,52 @@ pub fn daemon_binary() -> anyhow::Result<PathBuf> {
 impl Daemon {
     /// Starts the daemon in `dir` on `library` with the config text given.
     pub fn start(dir: &Path, library: &Path, config: &str) -> anyhow::Result<(Self, Duration)> {
+        Self::spawn(dir, Some(library), config)
+    }
+
+    /// Starts the daemon in `dir` without a library (the caches only).
+    pub fn start_caches_only(dir: &Path, config: &str) -> anyhow::Result<Self> {
+        Ok(Self::spawn(dir, None, config)?.0)
+    }
+
+    fn spawn(dir: &Path, library: Option<&Path>, config: &str) -> anyhow::Result<(Self, Duration)> {
         let cfg = dir.join("config.toml");
         std::fs::write(&cfg, config)?;
         let socket = dir.join("d.sock");
         let start = Instant::now();
-        let child = Command::new(daemon_binary()?)
-            .arg("--socket")
+        let mut cmd = Command::new(daemon_binary()?);
+        cmd.arg("--socket")
             .arg(&socket)
             .arg("--data-dir")
             .arg(dir.join("data"))
             .arg("--config")
             .arg(&cfg)
-            .arg("--library")
-            .arg(library)
             .args(["--log-level", "warn"])
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()?;
-        let d = Self { child, socket };
-        d.wait_answering(start)?;
+            .stdout(Stdio::null());
+        if let Some(library) = library {
+            cmd.arg("--library").arg(library);
+        }
+        let d = Self {
+            child: cmd.spawn()?,
+            socket,
+        };
+        d.wait_answering(start, library.is_some())?;
         Ok((d, start.elapsed()))
     }
 
-    /// Polls (1 ms) until a `TrackCount` is answered; a benchmark measures
-    /// this wait, so it polls finely rather than sleeping long.
-    fn wait_answering(&self, start: Instant) -> anyhow::Result<()> {
+    /// Polls (1 ms) until a `TrackCount` (a `Ping` without a library) is
+    /// answered; a benchmark measures this wait, so it polls finely rather
+    /// than sleeping long.
+    fn wait_answering(&self, start: Instant, library: bool) -> anyhow::Result<()> {
         loop {
             if let Ok(mut c) = Client::connect(&self.socket) {
-                if c.track_count().is_ok() {
+                let answered = if library {
+                    c.track_count().is_ok()
+                } else {
+                    c.ping().is_ok()
+                };
+                if answered {
                     return Ok(());
                 }
             }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use trackcache_daemon::sources::LibraryFormat;
-use trackcache_tests::generator::{generate, write_apple_xml, write_jsonl, XmlStyle};
+use trackcache_tests::generator::{
+    generate, write_apple_xml, write_applescript_records, write_jsonl, XmlStyle,
+};
 
 /// Generate a deterministic synthetic music library.
 #[derive(Debug, Parser)]
@@ -19,7 +21,7 @@ struct Args {
     /// Seed; the same seed and track count give the same file.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// File format: apple-xml or jsonl.
+    /// File format: apple-xml, jsonl or applescript-records.
     #[arg(long, default_value = "apple-xml")]
     format: LibraryFormat,
     /// XML spelling (apple-xml only): what Music.app writes, or every quirk.
@@ -48,11 +50,12 @@ fn main() -> anyhow::Result<()> {
             write_apple_xml(&tracks, &style)
         }
         LibraryFormat::Jsonl => write_jsonl(&tracks),
+        LibraryFormat::AppleScriptRecords => write_applescript_records(&tracks),
     };
     write_atomically(&args.output, &bytes)?;
     let style = match args.format {
         LibraryFormat::AppleXml => format!(", {:?} style", args.style).to_lowercase(),
-        LibraryFormat::Jsonl => String::new(),
+        LibraryFormat::Jsonl | LibraryFormat::AppleScriptRecords => String::new(),
     };
     println!(
         "wrote {} tracks ({}{style}, seed {}) to {}: {} bytes ({:.1} MB)",

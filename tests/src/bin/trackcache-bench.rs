@@ -1,6 +1,6 @@
 //! `trackcache-bench`: the load generator (`run`), the request-path suite
-//! measured side by side with Redis (`suite`), and the library-path
-//! measurements (`library`). `bench/compare.sh` starts the servers and runs
+//! measured side by side with Redis (`suite`), the library-path
+//! measurements (`library`) and batch against single requests (`batch`). `bench/compare.sh` starts the servers and runs
 //! the suite; see BENCHMARKS.md.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use trackcache_tests::bench::run::{preload, run, Config};
 use trackcache_tests::bench::suite::{self, Servers, Sizes};
-use trackcache_tests::bench::{echo, library, Target};
+use trackcache_tests::bench::{batch, echo, library, Target};
 
 /// Benchmarks for trackcache.
 #[derive(Parser, Debug)]
@@ -86,6 +86,8 @@ enum Command {
     },
     /// Library-path measurements (parse, import, re-read, rename-to-event, start-up, RSS).
     Library(library::Args),
+    /// Album-year gets as one batch request against single requests.
+    Batch(batch::Args),
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -202,6 +204,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Library(a) => library::main(a)?,
+        Command::Batch(a) => batch::main(a)?,
     }
     Ok(())
 }
