@@ -26,12 +26,39 @@ fn env() -> Env {
 /// Sends `bytes`, closes the writing side, and reads until the daemon
 /// closes the connection; the `Fatal` it sent first, if any.
 fn send_and_close(raw: &mut Raw, bytes: &[u8]) -> Option<(ErrorCode, String)> {
+    match ending(raw, bytes) {
+        Ending::Fatal(code, message) => Some((code, message)),
+        Ending::Closed => None,
+        Ending::JsonFatal(line) => panic!("a JSON answer to bincode: {line}"),
+    }
+}
+
+/// How the daemon ended a connection.
+enum Ending {
+    /// With a bincode `Fatal`.
+    Fatal(ErrorCode, String),
+    /// With a JSON Lines `fatal` (the bytes started with `{`).
+    JsonFatal(String),
+    /// With no message: the client's bytes ended inside a frame or line.
+    Closed,
+}
+
+/// Sends `bytes`, closes the writing side, and reads until the daemon
+/// closes the connection, which it must.
+fn ending(raw: &mut Raw, bytes: &[u8]) -> Ending {
     raw.send(bytes);
     raw.stream.shutdown(Shutdown::Write).unwrap();
     let mut rest = Vec::new();
     raw.stream
         .read_to_end(&mut rest)
         .unwrap_or_else(|e| panic!("the daemon did not close the connection: {e}"));
+    if rest.first() == Some(&b'{') {
+        let text = String::from_utf8(rest).expect("JSON Lines are UTF-8");
+        let last = text.lines().last().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(last).expect("a JSON line");
+        assert!(v.get("fatal").is_some(), "{last}");
+        return Ending::JsonFatal(last.to_owned());
+    }
     // Whatever came is whole frames; the last one may be a Fatal.
     let mut fatal = None;
     let mut at = 0;
@@ -44,7 +71,10 @@ fn send_and_close(raw: &mut Raw, bytes: &[u8]) -> Option<(ErrorCode, String)> {
         at += 4 + len;
     }
     assert_eq!(at, rest.len(), "a partial frame from the daemon");
-    fatal
+    match fatal {
+        Some((code, message)) => Ending::Fatal(code, message),
+        None => Ending::Closed,
+    }
 }
 
 #[test]
@@ -68,9 +98,9 @@ fn random_bytes_before_and_after_the_handshake_close_only_their_connection() {
         } else {
             Raw::handshaken(&env.socket)
         };
-        match send_and_close(&mut raw, &bytes) {
-            Some(_) => fatal += 1,
-            None => closed += 1,
+        match ending(&mut raw, &bytes) {
+            Ending::Fatal(..) | Ending::JsonFatal(_) => fatal += 1,
+            Ending::Closed => closed += 1,
         }
         if round % 50 == 49 {
             bystander.still_served(10);
@@ -182,4 +212,35 @@ fn zero_length_frames_and_frames_at_and_over_the_maximum() {
     assert_eq!(send_and_close(&mut Raw::handshaken(&env.socket), cut), None);
     bystander.still_served(10);
     assert!(bystander.finish() > 0);
+}
+
+#[test]
+fn random_json_lines_close_only_their_connection() {
+    // The first byte `{` chooses JSON Lines: the same attack on that side.
+    let env = env();
+    let d = env.start();
+    let bystander = Bystander::start(&env.socket);
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    let (mut fatal, mut closed) = (0, 0);
+    for round in 0..300 {
+        let mut bytes = vec![0u8; rng.random_range(1..512)];
+        rng.fill_bytes(&mut bytes);
+        bytes[0] = b'{';
+        // Most lines end, so the daemon reads them whole.
+        if round % 3 != 0 {
+            bytes.push(b'\n');
+        }
+        match ending(&mut Raw::connect(&env.socket), &bytes) {
+            Ending::JsonFatal(_) => fatal += 1,
+            Ending::Closed => closed += 1,
+            Ending::Fatal(code, message) => panic!("bincode {code:?} to JSON: {message}"),
+        }
+        if round % 50 == 49 {
+            bystander.still_served(10);
+        }
+    }
+    eprintln!("300 JSON rounds: {fatal} answered with a fatal error, {closed} closed at their end");
+    assert!(fatal > 150, "{fatal}");
+    assert!(bystander.finish() > 0);
+    assert!(!d.log_text().contains("panicked"), "{}", d.log_text());
 }
