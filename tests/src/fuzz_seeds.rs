@@ -1,6 +1,7 @@
 //! Seed inputs for the fuzz targets in `fuzz/`, made by code rather than
 //! copied from anywhere: a few of each kind of input a target reads, so
-//! that the fuzzer starts from valid structure and mutates outwards. The
+//! that the fuzzer starts from valid structure and mutates outwards (the
+//! first byte of a JSON Lines seed is the target's mode knob). The
 //! `fuzz-seeds` binary writes them to `fuzz/corpus/<target>/`.
 
 use trackcache_protocol::{
@@ -179,12 +180,48 @@ pub fn jsonl() -> Vec<Seed> {
     seeds
 }
 
+/// JSON Lines sessions as a client sends them: a hello, then requests
+/// (PROTOCOL.md's transcript, and a few more).
+pub fn json_lines() -> Vec<Seed> {
+    let hello = r#"{"hello":{"version":1,"client":"fuzz-seed","capabilities":[],"bytes":"text"}}"#;
+    let requests = [
+        r#"{"id":1,"request":{"ping":{}}}"#,
+        r#"{"id":2,"request":{"set_album_year":{"artist":"Pink Floyd","album":"The Wall","year":1979,"confidence":95,"source":"musicbrainz","stored_at_ms":1700000000000}}}"#,
+        r#"{"id":3,"request":{"get_album_year":{"artist":"pink floyd","album":"the wall "}}}"#,
+        r#"{"id":5,"request":{"kv_set":{"namespace":"pages","key":"home","value":"PGh0bWw+","ttl_ms":0}}}"#,
+        r#"{"id":6,"request":{"kv_get":{"namespace":"pages","key":"home"}}}"#,
+        r#"{"id":8,"request":{"set_api_result":{"source":"musicbrainz","artist":"Pink Floyd","album":"The Wall","status":"found","payload":{"id":"x"},"metadata":{"year":"1979"},"stored_at_ms":1700000000000}}}"#,
+        r#"{"id":9,"request":{"get_album_years":{"items":[{"artist":"Pink Floyd","album":"The Wall"},{"artist":" ","album":"Blank"}]}}}"#,
+        r#"{"id":10,"request":{"subscribe":{}}}"#,
+        r#"{"id":11,"request":{"invalidate":{"target":"album","artist":"Pink Floyd","album":"The Wall"}}}"#,
+        r#"{"id":12,"request":{"changes":{"since_seq":2,"limit":1}}}"#,
+        r#"{"id":13,"request":{"list_tracks":{"artist":"kenji berg","limit":20}}}"#,
+    ];
+    let mut seeds: Vec<Seed> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("request-{i:02}"),
+                format!("\x01{hello}\n{r}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let all = requests.join("\n");
+    seeds.push((
+        "session".to_owned(),
+        format!("\x00{hello}\n{all}\n").into_bytes(),
+    ));
+    seeds
+}
+
 /// Every target's seeds, by target name.
 pub fn all() -> Vec<(&'static str, Vec<Seed>)> {
     vec![
         ("frames", frames()),
         ("apple_xml", apple_xml()),
         ("jsonl", jsonl()),
+        ("json_lines", json_lines()),
     ]
 }
 
@@ -194,6 +231,7 @@ mod tests {
 
     use trackcache_daemon::sources::{parse, LibraryFormat};
     use trackcache_protocol::decode_client;
+    use trackcache_protocol::json::{decode_client_line, BytesMode};
 
     #[test]
     fn seeds_are_what_their_targets_read() {
@@ -217,5 +255,12 @@ mod tests {
             }
         }
         assert!(parse(LibraryFormat::Jsonl, &super::jsonl()[1].1).is_ok());
+        // JSON Lines: after the knob byte, every line decodes.
+        for (name, bytes) in super::json_lines() {
+            for line in bytes[1..].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                decode_client_line(line, BytesMode::Base64)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
     }
 }
