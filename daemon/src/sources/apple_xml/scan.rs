@@ -30,9 +30,10 @@
 //! it, and [`Scanner::capped`] tells the caller that it was the bound, not
 //! the end of the input, that stopped it.
 
+mod bounds;
 mod text;
 
-use memchr::{memchr, memchr2, memchr3, memmem};
+use memchr::{memchr, memchr2, memchr3};
 
 use super::token::{Tag, Tok};
 
@@ -143,24 +144,6 @@ impl<'a> Scanner<'a> {
         self.tok_start
     }
 
-    /// Hides the input from byte `end` on (`None`: shows all of it), for
-    /// an item that must end by there. A character cut by `end` is hidden
-    /// whole.
-    pub(super) fn bound(&mut self, end: Option<usize>) {
-        self.end = end.unwrap_or(usize::MAX);
-        let mut shown = self.end.min(self.valid.len());
-        while !self.valid.is_char_boundary(shown) {
-            shown -= 1;
-        }
-        self.text = &self.valid[..shown];
-    }
-
-    /// True when the input goes on to the bound set by [`Self::bound`], so
-    /// that running out of input means the item does not fit in it.
-    pub(super) fn capped(&self) -> bool {
-        self.end <= self.input_len
-    }
-
     /// The error for reaching the end of what is read: invalid UTF-8 when
     /// that is what stopped it (within the bound), else running out.
     fn at_end(&self) -> ScanError {
@@ -178,25 +161,6 @@ impl<'a> Scanner<'a> {
                 }
             }
             _ => ScanError::Truncated,
-        }
-    }
-
-    /// Where an item starting at `at` must end (exclusive) to be within
-    /// the limit.
-    #[inline]
-    fn cap(&self, at: usize) -> usize {
-        at + self.limit
-    }
-
-    /// The error for a search that found no end of the item `what`, which
-    /// starts at `at` and must end by `cap`: too long when the input
-    /// reaches `cap` (nothing more can change the verdict), else the input
-    /// ran out.
-    fn not_found(&self, cap: usize, at: usize, what: Item) -> ScanError {
-        if self.text.len() >= cap {
-            ScanError::TooLong { at, what }
-        } else {
-            self.at_end()
         }
     }
 
@@ -305,28 +269,6 @@ impl<'a> Scanner<'a> {
         }
         let close = self.find_after(at + 1, b"]", cap, i, what)?;
         self.find_after(close, b">", cap, i, what)
-    }
-
-    /// `text[from..cap]`, or as much of it as there is.
-    fn upto(&self, from: usize, cap: usize) -> &'a [u8] {
-        let b: &'a [u8] = self.text.as_bytes();
-        b.get(from..cap.min(b.len())).unwrap_or_default()
-    }
-
-    /// The offset just after the first `needle` at or after `from` that
-    /// ends by `cap`, the end of the item `what` starting at `at`.
-    fn find_after(
-        &self,
-        from: usize,
-        needle: &[u8],
-        cap: usize,
-        at: usize,
-        what: Item,
-    ) -> Result<usize, ScanError> {
-        match memmem::find(self.upto(from, cap), needle) {
-            Some(n) => Ok(from + n + needle.len()),
-            None => Err(self.not_found(cap, at, what)),
-        }
     }
 
     /// Reads the start tag at `i` (`<name attrs>` or `<name attrs/>`).
