@@ -59,6 +59,9 @@ pub enum ClientError {
     /// Files to import could not be read (before anything was sent).
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// `trackcache service` could not install, remove or check the service.
+    #[error(transparent)]
+    Service(#[from] crate::cli::service::ServiceError),
 }
 
 impl ClientError {

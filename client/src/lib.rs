@@ -12,21 +12,24 @@
 mod batch;
 pub mod cli;
 mod client;
+pub mod config_file;
 mod domain;
 mod error;
 pub mod import;
 mod library;
 mod methods;
+mod retry;
 
 pub use batch::BatchResult;
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
 pub use library::Subscribed;
 pub use methods::Ttl;
+pub use retry::{connect_waiting, not_up_yet};
 pub use trackcache_protocol as protocol;
 
-/// The socket a client uses when told nothing: `TRACKCACHE_SOCKET`, else the
-/// daemon's default path.
+/// The socket a client uses when told nothing: `TRACKCACHE_SOCKET`, else
+/// the config file's `socket`, else the daemon's default path.
 pub fn default_socket() -> std::path::PathBuf {
-    trackcache_protocol::paths::client_socket_path()
+    config_file::socket(|_| {})
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use trackcache_protocol::{KvLookup, KvSet, KvStored, Request, Response, StatsReport, StatusInfo};
+use trackcache_protocol::{
+    ConfigStatus, KvLookup, KvSet, KvStored, Request, Response, StatsReport, StatusInfo,
+};
 
 use crate::{Client, ClientError};
 
@@ -56,6 +58,14 @@ impl Client {
         match self.call(Request::Status)? {
             Response::Status(s) => Ok(*s),
             r => Err(unexpected("Status", r)),
+        }
+    }
+
+    /// The configuration in force and the last reload's outcome.
+    pub fn config_status(&mut self) -> Result<ConfigStatus, ClientError> {
+        match self.call(Request::ConfigStatus)? {
+            Response::ConfigStatus(s) => Ok(*s),
+            r => Err(unexpected("ConfigStatus", r)),
         }
     }
 

@@ -85,7 +85,13 @@ fn without_dry_run_it_needs_the_daemon() {
     let sock = dir.path().join("nobody.sock");
     let out = trackcache(
         &sock,
-        &["import", "genreupdater", dir.path().to_str().unwrap()],
+        &[
+            "--timeout",
+            "200ms",
+            "import",
+            "genreupdater",
+            dir.path().to_str().unwrap(),
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -3,6 +3,7 @@
 //! flags, sets up logging and signals, and calls `run`.
 
 pub mod cache;
+pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
@@ -13,9 +14,12 @@ pub mod hub;
 pub mod ingest;
 pub mod invalidation;
 pub mod keys;
+pub mod logging;
 pub mod memory;
 pub mod normalize;
+pub mod reload;
 pub mod server;
+pub mod service;
 pub mod snapshot;
 pub mod socket;
 pub mod sources;
@@ -38,6 +42,8 @@ use crate::config::{Config, DEFAULT_RETENTION};
 use crate::hub::{Hub, LogPosition};
 use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
+use crate::reload::LibrarySlot;
+use crate::service::Service;
 use crate::state::Daemon;
 use crate::store::{Store, StoreError};
 
@@ -63,9 +69,19 @@ pub enum DaemonError {
 /// library service that watches, re-reads and commits (`ingest/commit.rs`
 /// is the whole sequence after a re-read); and the server that answers.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
+    run_service(config, shutdown, Service::default()).await
+}
+
+/// `run` under a service manager: serves on the socket `service` may carry
+/// (socket activation) and reports readiness and status to it.
+pub async fn run_service(
+    config: Config,
+    shutdown: CancellationToken,
+    mut service: Service,
+) -> Result<(), DaemonError> {
     // Claim the socket before opening the store, so that a second daemon is
     // told "already running" rather than "database locked".
-    let bound = socket::bind(&config.socket)?;
+    let bound = service.bind(&config.socket)?;
     let store = Store::open_with(&config.data_dir, config.store_cache_bytes)?;
     let caches = Arc::new(Caches::restore(
         config.cache.clone(),
@@ -87,19 +103,19 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         },
         retention,
     ));
-    let (library, ingest) = match &config.library {
+    let library = match &config.library {
         Some(lc) => {
             let (lib, triggers) =
                 LibraryService::open(lc.clone(), store.clone(), hub.clone(), invalidator.clone())?;
             // Before any client is served: what a crash left uninvalidated.
             lib.catch_up()?;
-            let task = tokio::spawn(ingest::run(lib.clone(), triggers, shutdown.clone()));
-            (Some(lib), Some(task))
+            LibrarySlot::start(lib, triggers, &shutdown)
         }
-        None => (None, None),
+        None => LibrarySlot::default(),
     };
     let daemon = Arc::new(Daemon {
         connections: Arc::new(Semaphore::new(config.max_connections)),
+        config_state: service.config_state(&config),
         config,
         started_at: Instant::now(),
         store,
@@ -121,18 +137,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         request_threads = tokio::runtime::Handle::current().metrics().num_workers(),
         "trackcached ready"
     );
+    let running = service.start(daemon.clone());
     server::serve(bound.listener, daemon.clone()).await;
+    running.join().await;
     let _ = maintenance.await;
-    if let Some(task) = ingest {
-        // A re-read in progress finishes (it is one atomic commit) before the flush.
-        let _ = task.await;
-    }
-    if let Some(lib) = &daemon.library {
-        // A checkpoint makes the next start-up read one file, not every track.
-        if let Err(e) = lib.checkpoint() {
-            tracing::warn!(error = %e, "could not save the index checkpoint; the next start rebuilds it");
-        }
-    }
+    // A re-read in progress finishes (it is one atomic commit) before the
+    // flush; the index checkpoint makes the next start-up read one file.
+    daemon.library.stop().await;
     // A fresh snapshot and an empty journal: the next start replays nothing.
     daemon.caches.compact()?;
     daemon.store.flush()?;

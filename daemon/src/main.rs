@@ -1,16 +1,22 @@
 //! `trackcached`: parses flags (merged with the environment by clap), loads
 //! the config file, sets up logging and signal handling, and runs the daemon.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use futures_util::StreamExt;
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_tokio::Signals;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use trackcache_daemon::config::{self, Config, Defaults, LibraryOverrides, Overrides};
+use trackcache_daemon::cli::{Args, Command};
+use trackcache_daemon::config::{self, Config};
+use trackcache_daemon::logging;
+use trackcache_daemon::reload::Reloader;
+use trackcache_daemon::service::{Inherited, Notifier, Service};
 
 /// mimalloc returns freed memory to the system: after a library import's
 /// transient buffers are freed, glibc's allocator kept hundreds of MB
@@ -21,115 +27,41 @@ use trackcache_daemon::config::{self, Config, Defaults, LibraryOverrides, Overri
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The trackcache daemon: a persistent, correct cache for music-library tools.
-#[derive(Parser, Debug)]
-#[command(name = "trackcached", version, about, long_about = None)]
-struct Args {
-    /// Config file (TOML). Default: $XDG_CONFIG_HOME/trackcache/config.toml.
-    #[arg(long, env = "TRACKCACHE_CONFIG", value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Unix socket to listen on.
-    #[arg(long, env = "TRACKCACHE_SOCKET", value_name = "PATH")]
-    socket: Option<PathBuf>,
-    /// Directory for the database. Default: $XDG_DATA_HOME/trackcache.
-    #[arg(long, env = "TRACKCACHE_DATA_DIR", value_name = "DIR")]
-    data_dir: Option<PathBuf>,
-    /// Maximum concurrent client connections (default 256).
-    #[arg(long, env = "TRACKCACHE_MAX_CONNECTIONS", value_name = "N")]
-    max_connections: Option<usize>,
-    /// Largest accepted frame payload in bytes (default 16 MiB).
-    #[arg(long, env = "TRACKCACHE_MAX_FRAME_BYTES", value_name = "BYTES")]
-    max_frame_bytes: Option<u32>,
-    /// Threads serving requests (default: half the cores, at least one).
-    #[arg(long, env = "TRACKCACHE_WORKER_THREADS", value_name = "N")]
-    worker_threads: Option<usize>,
-    /// Library to watch: an Apple Music / iTunes XML file, a JSON Lines file,
-    /// or (with --library-format command) the path whose changes trigger the exporter.
-    #[arg(long, env = "TRACKCACHE_LIBRARY", value_name = "PATH")]
-    library: Option<PathBuf>,
-    /// Library format: apple-xml (default), jsonl or command.
-    #[arg(long, env = "TRACKCACHE_LIBRARY_FORMAT", value_name = "FORMAT")]
-    library_format: Option<String>,
-    /// Exporter for --library-format command, run with /bin/sh -c; it must
-    /// print the library as JSON Lines on standard output.
-    #[arg(long, env = "TRACKCACHE_LIBRARY_COMMAND", value_name = "SHELL COMMAND")]
-    library_command: Option<String>,
-    /// Log filter: error, warn, info, debug, trace, or a tracing directive.
-    /// Beats RUST_LOG, which beats the config file.
-    #[arg(long, value_name = "LEVEL")]
-    log_level: Option<String>,
-    /// Print the resolved configuration and exit.
-    #[arg(long)]
-    print_config: bool,
-}
-
-fn load_config(args: &Args) -> anyhow::Result<Config> {
-    let (path, explicit) = match &args.config {
-        Some(p) => (p.clone(), true),
-        None => (config::default_config_path(), false),
-    };
-    let file = config::load_file(&path, explicit)?;
-    let over = Overrides {
-        socket: args.socket.clone(),
-        data_dir: args.data_dir.clone(),
-        max_connections: args.max_connections,
-        max_frame_len: args.max_frame_bytes,
-        worker_threads: args.worker_threads,
-        log_level: args.log_level.clone(),
-        library: LibraryOverrides {
-            path: args.library.clone(),
-            format: args.library_format.clone(),
-            command: args.library_command.clone(),
-        },
-    };
-    Ok(Config::resolve(Defaults::from_env(), file, over)?)
-}
-
-fn init_logging(args: &Args, config: &Config) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let directive = match (&args.log_level, std::env::var("RUST_LOG")) {
-        (Some(level), _) => level.clone(),
-        (None, Ok(env)) if !env.is_empty() => env,
-        _ => config.log_level.clone(),
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(quiet_dependencies(&directive)))
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// sled logs every page write at debug level; keep it at warn unless the
-/// user's filter names it.
-fn quiet_dependencies(directive: &str) -> String {
-    if directive.contains("sled") {
-        directive.to_owned()
-    } else {
-        format!("{directive},sled=warn")
-    }
-}
-
-/// First SIGTERM/SIGINT starts a graceful shutdown; a second one exits at once.
-fn watch_signals(shutdown: CancellationToken) -> anyhow::Result<()> {
-    let mut signals = Signals::new([SIGTERM, SIGINT]).context("cannot install signal handlers")?;
+/// First SIGTERM/SIGINT starts a graceful shutdown; a second one exits at
+/// once. SIGHUP asks for a config reload (it no longer kills the daemon).
+fn watch_signals(
+    shutdown: CancellationToken,
+    reload_tx: mpsc::UnboundedSender<()>,
+) -> anyhow::Result<()> {
+    let mut signals =
+        Signals::new([SIGTERM, SIGINT, SIGHUP]).context("cannot install signal handlers")?;
     tokio::spawn(async move {
-        if let Some(sig) = signals.next().await {
-            tracing::info!(signal = sig, "signal received; shutting down");
-            shutdown.cancel();
-        }
-        if let Some(sig) = signals.next().await {
-            tracing::warn!(signal = sig, "second signal; exiting without waiting");
-            std::process::exit(130);
+        let mut stopping = false;
+        while let Some(sig) = signals.next().await {
+            if sig == SIGHUP {
+                tracing::info!("SIGHUP received; reloading the configuration");
+                let _ = reload_tx.send(());
+            } else if !stopping {
+                tracing::info!(signal = sig, "signal received; shutting down");
+                shutdown.cancel();
+                stopping = true;
+            } else {
+                tracing::warn!(signal = sig, "second signal; exiting without waiting");
+                std::process::exit(130);
+            }
         }
     });
     Ok(())
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
+async fn run(
+    config: Config,
+    service: Service,
+    reload_tx: mpsc::UnboundedSender<()>,
+) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
-    watch_signals(shutdown.clone())?;
-    trackcache_daemon::run(config, shutdown).await?;
+    watch_signals(shutdown.clone(), reload_tx)?;
+    trackcache_daemon::run_service(config, shutdown, service).await?;
     Ok(())
 }
 
@@ -141,10 +73,42 @@ fn release_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
+/// `trackcached check-config FILE`.
+fn check_config(file: &Path) -> ExitCode {
+    let errors = config::check_file(file);
+    if errors.is_empty() {
+        println!("{}: ok", file.display());
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("{}: {} problem(s)", file.display(), errors.len());
+    for e in &errors {
+        eprintln!("  - {e}");
+    }
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     trackcache_daemon::memory::set_release_hook(release_memory);
     let args = Args::parse();
-    let config = match load_config(&args) {
+    match &args.command {
+        Some(Command::CheckConfig { file }) => return check_config(file),
+        Some(Command::GenerateDocs { dir }) => {
+            return match trackcache_daemon::cli::generate_docs(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("trackcached: cannot write docs to {}: {e}", dir.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        None => {}
+    }
+    if args.print_default_config {
+        print!("{}", config::DEFAULT_CONFIG);
+        return ExitCode::SUCCESS;
+    }
+    let source = args.config_source();
+    let config = match source.load() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("trackcached: {e:#}");
@@ -152,10 +116,35 @@ fn main() -> ExitCode {
         }
     };
     if args.print_config {
-        println!("{config:#?}");
-        return ExitCode::SUCCESS;
+        return match config::to_toml(&config) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("trackcached: cannot print the configuration: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
-    init_logging(&args, &config);
+    // Before any thread starts: taking the socket unsets LISTEN_FDS/LISTEN_PID.
+    let inherited = match Inherited::from_env() {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("trackcached: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (directive, filter_source) =
+        logging::choose_filter(args.log_level.as_deref(), &config.log_level);
+    let log = Arc::new(logging::init(&directive, filter_source, args.log_format));
+    let (reload_tx, reload_rx) = mpsc::unbounded_channel();
+    let service = Service {
+        inherited,
+        notifier: Notifier::from_env(),
+        reloader: Some(Reloader::new(source, Some(log), reload_rx)),
+        log_level: Some(directive),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads)
         .enable_all()
@@ -167,7 +156,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    match runtime.block_on(run(config, service, reload_tx)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trackcached: {e:#}");

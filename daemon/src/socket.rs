@@ -82,7 +82,21 @@ pub struct BoundSocket {
     pub listener: Listener,
     /// The socket path.
     pub path: PathBuf,
-    _lock: File,
+    /// `None` for a socket the service manager created (`service::activation`).
+    _lock: Option<File>,
+}
+
+impl BoundSocket {
+    /// A listener the service manager bound and passed in: no lock is taken
+    /// (the manager owns the path) and the socket file is never removed,
+    /// because `listener` was built without a reclaim guard.
+    pub fn inherited(listener: Listener, path: PathBuf) -> Self {
+        Self {
+            listener,
+            path,
+            _lock: None,
+        }
+    }
 }
 
 /// Whether a daemon answers at `path` (a connect succeeds).
@@ -128,7 +142,7 @@ pub fn bind(path: &Path) -> Result<BoundSocket, BindError> {
     Ok(BoundSocket {
         listener,
         path: path.to_path_buf(),
-        _lock: lock,
+        _lock: Some(lock),
     })
 }
 

@@ -14,14 +14,16 @@ use crate::cache::lease::Leases;
 use crate::cache::Caches;
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
+use crate::reload::{ConfigState, LibrarySlot};
 use crate::store::Store;
 
 /// Shared daemon state, behind an `Arc`.
 pub struct Daemon {
-    /// Resolved configuration.
+    /// Resolved configuration at start (what a reload changes is in `config_state`).
     pub config: Config,
+    /// The configuration in force after reloads, and their outcome.
+    pub config_state: ConfigState,
     /// When the daemon started.
     pub started_at: Instant,
     /// The persistent store.
@@ -40,8 +42,8 @@ pub struct Daemon {
     pub next_conn_id: AtomicU64,
     /// Event numbering, log and fan-out.
     pub hub: Arc<Hub>,
-    /// The library service, when a library is configured.
-    pub library: Option<Arc<LibraryService>>,
+    /// The library service, when a library is configured (a reload may replace it).
+    pub library: LibrarySlot,
     /// One permit per allowed connection.
     pub connections: Arc<Semaphore>,
     /// Cancelled when the daemon should stop.

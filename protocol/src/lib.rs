@@ -4,6 +4,7 @@
 //! languages.
 
 pub mod codec;
+mod config_status;
 mod domain;
 mod error;
 mod event;
@@ -19,6 +20,7 @@ pub use codec::{
     decode_client, decode_hot, decode_server, encode_frame, encode_frame_into, CodecError,
     HotRequest,
 };
+pub use config_status::{ConfigStatus, ReloadError};
 pub use domain::{
     AlbumYearEntry, ApiEntry, ApiOutcome, CacheKey, CachedValue, ContentTypeStats,
     InvalidateTarget, LookupOutcome, SetAlbumYear, SetApiResult,

@@ -34,6 +34,26 @@ pub fn client_socket_path() -> PathBuf {
         .unwrap_or_else(default_socket_path)
 }
 
+/// Environment variable naming the config file (daemon and client).
+pub const CONFIG_ENV: &str = "TRACKCACHE_CONFIG";
+
+/// The config file: `TRACKCACHE_CONFIG`, else
+/// `$XDG_CONFIG_HOME/trackcache/config.toml` (`~/.config/...` without it).
+/// The daemon reads all of it; the client reads its `socket`.
+pub fn default_config_path() -> PathBuf {
+    if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"))
+            .join(".config"),
+    };
+    base.join("trackcache").join("config.toml")
+}
+
 /// The real user id of this process.
 pub fn current_uid() -> u32 {
     rustix::process::getuid().as_raw()

@@ -143,6 +143,8 @@ pub enum Request {
     KvGetMany(Vec<KvKey>),
     /// Many `KvSet`s in one request (made durable together).
     KvSetMany(Vec<KvSet>),
+    /// The configuration in force and the last reload's outcome.
+    ConfigStatus,
 }
 
 /// One item of `Request::GetAlbumYears`: the arguments of `GetAlbumYear`.

@@ -95,6 +95,8 @@ pub enum Response {
     /// outcome per item, in request order, each what the single request
     /// would have answered.
     Batch(Vec<Result<Response, ErrorReply>>),
+    /// Answer to `ConfigStatus`.
+    ConfigStatus(Box<crate::ConfigStatus>),
 }
 
 /// A page of tracks.

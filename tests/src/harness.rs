@@ -115,12 +115,17 @@ impl Env {
 
     /// Like `start`, letting the caller add arguments or variables.
     pub fn start_with(&self, tweak: impl FnOnce(&mut Command)) -> Daemon {
+        let mut cmd = self.daemon_command();
+        tweak(&mut cmd);
+        self.spawn(cmd)
+    }
+
+    /// Starts `cmd` (a `daemon_command`, possibly wrapped) and waits until it answers.
+    pub fn spawn(&self, mut cmd: Command) -> Daemon {
         let n = std::fs::read_dir(self.dir.path())
             .map(|d| d.count())
             .unwrap_or(0);
         let log = self.dir.path().join(format!("daemon-{n}.log"));
-        let mut cmd = self.daemon_command();
-        tweak(&mut cmd);
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn trackcached");
         let stderr = child.stderr.take().expect("stderr");

@@ -9,7 +9,7 @@ use std::io::Write;
 use serde_json::Value;
 use trackcache_client::protocol::{KvLookup, Request, Response};
 use trackcache_client::Ttl;
-use trackcache_tests::harness::Env;
+use trackcache_tests::harness::{wait_until, Env, DEADLINE};
 use trackcache_tests::jsonl::JsonConn;
 
 /// One `>` line of the transcript and the `<` lines that answer it.
@@ -252,7 +252,12 @@ fn a_slow_json_subscriber_gets_resync_not_a_gap() {
 fn refusals_and_handshake_errors_come_in_json() {
     let env = Env::new("max_connections = 1\n");
     let _d = env.start();
-    let held = env.client();
+    // The start-up check's connection may still be closing: wait for the slot.
+    let mut held = None;
+    wait_until("the one connection slot to be free", DEADLINE, || {
+        held = trackcache_client::Client::connect(&env.socket).ok();
+        held.is_some()
+    });
     let mut refused = JsonConn::connect(&env.socket);
     refused.send(r#"{"hello":{"version":1}}"#);
     let v = refused.read().expect("a fatal line");

@@ -29,6 +29,7 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     let s = c.status()?;
     let t = &s.cache;
     if p.json {
+        // Exactly the socket's reply; `trackcache config --json` has the rest.
         p.reply(&Response::Status(Box::new(s)));
         return Ok(Outcome::Done);
     }
@@ -111,6 +112,10 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         }
     }
     store_rows(&s.store, &mut rows);
+    // A daemon older than ConfigStatus answers with an error: leave it out.
+    if let Ok(cs) = c.config_status() {
+        rows.extend(super::config_rows::rows(&cs, now_ms()));
+    }
     p.pairs(&rows);
     Ok(Outcome::Done)
 }

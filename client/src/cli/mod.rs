@@ -5,13 +5,16 @@
 mod admin;
 mod batch;
 mod cache_ops;
+mod config_rows;
 mod domain;
 mod events;
+mod generate;
 mod import;
 mod kv;
 mod library;
 pub mod output;
 mod progress;
+pub mod service;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,13 +28,16 @@ use output::Printer;
 #[derive(Parser, Debug)]
 #[command(name = "trackcache", version, about, long_about = None)]
 pub struct Args {
-    /// Daemon socket. Default: $TRACKCACHE_SOCKET, else the daemon's default path.
+    /// Daemon socket. Default: $TRACKCACHE_SOCKET, else `socket =` in the
+    /// config file ($TRACKCACHE_CONFIG or ~/.config/trackcache/config.toml),
+    /// else the daemon's default path.
     #[arg(long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Print one JSON object per result instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Seconds (or a duration: 500ms, 1m) to wait for the daemon before giving up.
+    /// Seconds (or a duration: 500ms, 1m) to wait for the daemon before giving
+    /// up: for it to come up (the connect is retried) and for each answer.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
     pub timeout: f64,
     /// What to do.
@@ -48,6 +54,8 @@ pub enum Command {
     Status,
     /// Show per-namespace cache statistics.
     Stats,
+    /// Show the daemon's config file, log level, last reload and pending restarts.
+    Config,
     /// Generic key/value cache.
     #[command(subcommand)]
     Kv(kv::KvCommand),
@@ -110,6 +118,21 @@ pub enum Command {
     /// Import another tool's caches (album years, API answers).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Run trackcached as your user service (systemd on Linux, launchd on macOS).
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages and completion scripts into DIR (for packaging).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output directory (man/ and completions/ are created in it).
+        dir: PathBuf,
+    },
 }
 
 /// How a successful command ended.
@@ -156,13 +179,16 @@ impl Args {
 
     /// A function that connects as these arguments say (for helper threads).
     pub fn connect_fn(&self) -> impl Fn() -> Result<Client, ClientError> + Send + 'static {
-        let socket = self.socket.clone().unwrap_or_else(crate::default_socket);
+        let socket = self.socket.clone().unwrap_or_else(|| {
+            crate::config_file::socket(|problem| eprintln!("trackcache: warning: {problem}"))
+        });
         let timeout = self.timeout;
         move || {
             let mut opts = ConnectOptions::new(socket.clone());
             opts.client_name = "trackcache-cli".into();
             opts.timeout = Some(seconds(timeout, "--timeout")?).filter(|d| !d.is_zero());
-            Client::connect_with(opts)
+            // A daemon starting with the session (or restarting) is waited for.
+            crate::connect_waiting(opts)
         }
     }
 }
@@ -174,12 +200,30 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         // An import reads its files before it needs the daemon, and with
         // --dry-run never needs it: it connects itself, if at all.
         Command::Import(cmd) => return import::run(&p, cmd, || args.connect()),
+        // These manage or describe the daemon; they connect themselves, if at all.
+        Command::Service(cmd) => return service::run(cmd, args),
+        Command::Completions { shell } => {
+            generate::completions(*shell, &mut std::io::stdout());
+            return Ok(Outcome::Done);
+        }
+        Command::GenerateDocs { dir } => {
+            return generate::docs(dir)
+                .map(|()| Outcome::Done)
+                .map_err(|source| {
+                    service::ServiceError::Io {
+                        what: format!("write man pages and completions to {}", dir.display()),
+                        source,
+                    }
+                    .into()
+                })
+        }
         _ => args.connect()?,
     };
     match &args.command {
         Command::Ping => admin::ping(&mut client, &p),
         Command::Status => admin::status(&mut client, &p),
         Command::Stats => admin::stats(&mut client, &p),
+        Command::Config => config_rows::show(&mut client, &p),
         Command::Shutdown => admin::shutdown(&mut client, &p),
         Command::Kv(cmd) => kv::run(&mut client, &p, cmd),
         Command::Tracks(cmd) => library::tracks(&mut client, &p, cmd),
@@ -196,7 +240,10 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         } => cache_ops::lookup(&mut client, &p, target, *lease, *wait),
         Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
         Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
-        Command::Import(_) => unreachable!("import returned before connecting"),
+        Command::Import(_)
+        | Command::Service(_)
+        | Command::Completions { .. }
+        | Command::GenerateDocs { .. } => unreachable!("returned before connecting"),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
 
 use super::expiry::Schedule;
@@ -37,8 +37,9 @@ pub enum CacheError {
 
 /// Every namespace, client and internal, with their persistence.
 pub struct Caches {
-    policies: CachePolicies,
-    pub(super) internal: HashMap<String, NamespacePolicy>,
+    /// Replaced by a config reload (`set_policies`, in `reconfigure.rs`).
+    pub(super) policies: RwLock<CachePolicies>,
+    pub(super) internal: HashMap<String, RwLock<NamespacePolicy>>,
     pub(super) store: Store,
     /// foldhash: a namespace is looked up on every request; SipHash's DoS
     /// resistance buys nothing for a few names from same-user clients.
@@ -62,10 +63,10 @@ impl Caches {
         let internal = content
             .types
             .iter()
-            .map(|t| (internal_name(t.name), t.policy.clone()))
+            .map(|t| (internal_name(t.name), RwLock::new(t.policy.clone())))
             .collect();
         let cache = Self {
-            policies,
+            policies: RwLock::new(policies),
             internal,
             store,
             namespaces: Mutex::new(HashMap::default()),
@@ -81,10 +82,10 @@ impl Caches {
     }
 
     pub(super) fn policy_of(&self, ns: &str) -> NamespacePolicy {
-        self.internal
-            .get(ns)
-            .cloned()
-            .unwrap_or_else(|| self.policies.for_namespace(ns).clone())
+        self.internal.get(ns).map_or_else(
+            || self.policies.read().for_namespace(ns).clone(),
+            |p| p.read().clone(),
+        )
     }
 
     pub(super) fn new_namespace(&self, ns: &str) -> Namespace {
@@ -365,7 +366,7 @@ impl Caches {
         t
     }
 
-    fn forget_on_disk(&self, ns: &str, key: &str) {
+    pub(super) fn forget_on_disk(&self, ns: &str, key: &str) {
         // Memory already dropped it. If the disk cannot be told, memory and
         // disk differ until the store has saved the caches whole again.
         if let Err(e) = self.store.delete_kv(ns, key) {

@@ -12,7 +12,9 @@ mod lru_map;
 mod names;
 mod namespace;
 mod persist;
+mod reconfigure;
 
 pub use generic::{CacheError, Caches};
 pub use names::{internal_name, validate_namespace, MAX_KEY_LEN, MAX_NAMESPACES};
 pub use namespace::{Counters, Entry, EntryTooLarge, Namespace, SetOutcome};
+pub use reconfigure::PolicyChange;

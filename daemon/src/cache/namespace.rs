@@ -56,6 +56,15 @@ impl Namespace {
         &self.policy
     }
 
+    /// Switches to `policy` (a config reload) and evicts, least recently used
+    /// first, what the new bounds no longer admit; returns the evicted keys.
+    /// Entries keep the expiry they were stored with: a new TTL applies to
+    /// what is stored from now on.
+    pub fn set_policy(&mut self, policy: NamespacePolicy) -> Vec<Arc<str>> {
+        self.policy = policy;
+        self.evict_over_bounds()
+    }
+
     /// When an entry set now with this explicit TTL expires. `Some(0)` means
     /// never; `None` uses the policy (its negative TTL for negative entries).
     pub fn expiry_for(&self, ttl_ms: Option<u64>, negative: bool, now_ms: u64) -> Option<u64> {

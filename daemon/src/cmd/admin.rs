@@ -16,7 +16,7 @@ pub fn status(d: &Daemon) -> Response {
         connections: d.open_connections(),
         max_connections: u32::try_from(d.config.max_connections).unwrap_or(u32::MAX),
         cache: d.caches.totals(),
-        library: d.library.as_ref().map(|l| l.status()),
+        library: d.library.get().map(|l| l.status()),
         store: store_status(d),
     }))
 }

@@ -61,10 +61,7 @@ pub fn get_year(
 /// `SetAlbumYear`: stores with the album's current fingerprint, completes any lease.
 pub fn set_year(d: &Daemon, ctx: &mut Ctx, req: SetAlbumYear) -> Result<Response, Refusal> {
     let p = pair(&req.artist, &req.album)?;
-    let fingerprint = d
-        .library
-        .as_ref()
-        .map_or(0, |lib| lib.album(&p).fingerprint);
+    let fingerprint = d.library.get().map_or(0, |lib| lib.album(&p).fingerprint);
     let (stored, current, epoch) = d.years.set(req, fingerprint)?;
     ctx.wrote(epoch);
     d.leases.complete(&LeaseKey::AlbumYear(p));
@@ -193,8 +190,8 @@ pub async fn lookup(
 /// `Invalidate`: drops, waits until the drops are durable, then logs and
 /// publishes the notices (an announced invalidation is a durable one).
 pub async fn invalidate(d: &Daemon, target: &InvalidateTarget) -> Result<Response, Refusal> {
-    let lib = d
-        .library
+    let current = d.library.get();
+    let lib = current
         .as_deref()
         .map(|l| l as &dyn crate::invalidation::LibraryView);
     let (dropped, epoch, notices) = d.invalidator.manual(target, lib)?;

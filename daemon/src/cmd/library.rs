@@ -11,8 +11,8 @@ use crate::ingest::LibraryService;
 use crate::state::Daemon;
 
 /// The library, or the error telling the user how to configure one.
-pub fn library(d: &Daemon) -> Result<&Arc<LibraryService>, Refusal> {
-    d.library.as_ref().ok_or_else(|| {
+pub fn library(d: &Daemon) -> Result<Arc<LibraryService>, Refusal> {
+    d.library.get().ok_or_else(|| {
         Refusal::new(
             ErrorCode::UNAVAILABLE,
             "no library is configured: start trackcached with --library PATH (or [library] path in the config file)",

@@ -108,6 +108,9 @@ async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Resp
         Request::SetApiResults(items) => Ok(batch::set_api(daemon, ctx, items)),
         Request::KvGetMany(items) => Ok(batch::kv_get(daemon, items)),
         Request::KvSetMany(items) => Ok(batch::kv_set(daemon, ctx, items)),
+        Request::ConfigStatus => Ok(Response::ConfigStatus(Box::new(
+            daemon.config_state.status(),
+        ))),
         Request::Subscribe { .. } => Err(Refusal::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",

@@ -38,7 +38,7 @@ pub fn report(d: &Daemon) -> StatsReport {
     let mut rows = Vec::new();
     let (tracks, (found, missing)) = d
         .library
-        .as_ref()
+        .get()
         .map_or((0, (0, 0)), |l| (l.track_count(), l.lookups()));
     rows.push(ContentTypeStats {
         name: types::TRACK_METADATA.into(),
@@ -52,8 +52,10 @@ pub fn report(d: &Daemon) -> StatsReport {
         let Some(p) = d.config.content.get(ct) else {
             continue;
         };
-        let s = d.caches.namespace_stats(&internal_name(ct));
-        let ttl = p.policy.ttl.map(|t| t.as_secs());
+        let ns = internal_name(ct);
+        let s = d.caches.namespace_stats(&ns);
+        // The live policy: a config reload may have changed it.
+        let ttl = d.caches.current_policy(&ns).ttl.map(|t| t.as_secs());
         rows.push(row(d, ct, p.strategy.name(), ttl, &s));
     }
     let mut generic = NamespaceStats::default();
@@ -68,7 +70,7 @@ pub fn report(d: &Daemon) -> StatsReport {
         generic.expirations += n.expirations;
         generic.evictions += n.evictions;
     }
-    let ttl = d.config.cache.default.ttl.map(|t| t.as_secs());
+    let ttl = d.caches.default_policy().ttl.map(|t| t.as_secs());
     rows.push(row(d, types::GENERIC, "time-based", ttl, &generic));
     report.content_types = rows;
     report

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, NamespacePolicy};
 
@@ -80,7 +80,7 @@ const DEFAULTS: [(&str, Option<u64>, Strategy, u64, u64); 4] = [
 ];
 
 /// `[content_types.NAME]` as written in the file.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFile {
     /// TTL in seconds; 0 = never expires.

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Top level of `config.toml`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// Socket path.
@@ -39,19 +39,19 @@ pub struct FileConfig {
 }
 
 /// `[cache]`: the default namespace policy and per-namespace overrides.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheFile {
     /// `[cache.default]`.
     #[serde(default)]
     pub default: NamespaceFile,
     /// `[cache.namespaces.NAME]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub namespaces: BTreeMap<String, NamespaceFile>,
 }
 
 /// One namespace policy as written in the file; missing fields inherit.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceFile {
     /// Default TTL in seconds; 0 means entries never expire.

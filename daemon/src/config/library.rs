@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 use crate::sources::{LibraryFormat, Limits, MIN_MAX_FIELD_BYTES};
@@ -66,7 +66,7 @@ pub struct LibraryConfig {
 }
 
 /// A command given as one shell string or as an argument list.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum CommandSpec {
     /// Run through `sh -c`.
@@ -86,7 +86,7 @@ impl CommandSpec {
 }
 
 /// `[library]` as written in the file.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LibraryFile {
     /// Library path.

@@ -5,14 +5,17 @@
 //! flag beating variable) as `Overrides`; the file is parsed by `file.rs`.
 //! Resolution itself is a pure function so that every layer is unit-tested.
 
+mod check;
 mod content;
 mod file;
 mod library;
 mod policy;
+mod print;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use check::check_file;
 pub use content::{types, ContentFile, ContentPolicies, ContentPolicy, Strategy};
 pub use file::{FileConfig, NamespaceFile};
 pub use library::{
@@ -20,6 +23,7 @@ pub use library::{
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_POLL, DEFAULT_RETENTION, DEFAULT_SETTLE,
 };
 pub use policy::{CachePolicies, NamespacePolicy};
+pub use print::{to_file, to_toml, DEFAULT_CONFIG};
 
 use trackcache_protocol::DEFAULT_MAX_FRAME_LEN;
 

@@ -49,7 +49,11 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// Capabilities this daemon offers: what it serves, with `library` only
 /// when a library is configured (without one, library requests are refused).
 pub fn capabilities(daemon: &Daemon) -> Vec<String> {
-    let library = daemon.library.is_some().then_some(capability::LIBRARY);
+    let library = daemon
+        .library
+        .get()
+        .is_some()
+        .then_some(capability::LIBRARY);
     [
         Some(capability::KV),
         Some(capability::PIPELINING),

@@ -90,6 +90,7 @@ pub enum Reply {
         dropped: u64,
     },
     LastRun(LastRunJson),
+    Config(Box<crate::ConfigStatus>),
 }
 
 /// A generic-cache lookup.
@@ -252,6 +253,7 @@ impl Reply {
                 status: Status::Stored,
             },
             Response::Batch(items) => Self::List(list::batch(items, mode)),
+            Response::ConfigStatus(c) => Self::Config(c.clone()),
         }
     }
 }

@@ -85,6 +85,7 @@ pub enum JsonRequest {
     KvSetMany {
         items: Vec<KvSetJson>,
     },
+    ConfigStatus {},
 }
 
 /// A page of events when `changes` does not say (the CLI's page, too).
@@ -99,6 +100,7 @@ impl JsonRequest {
             Self::Ping {} => Request::Ping,
             Self::Status {} => Request::Status,
             Self::Stats {} => Request::Stats,
+            Self::ConfigStatus {} => Request::ConfigStatus,
             Self::KvGet(KvKey { namespace, key }) => Request::KvGet { namespace, key },
             Self::KvSet(set) => Request::KvSet(set.into_kv_set(mode)?),
             Self::KvDelete(KvKey { namespace, key }) => Request::KvDelete { namespace, key },

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod cpu;
 pub mod echo;
+pub mod interference;
 pub mod library;
 pub mod process;
 pub mod refs;

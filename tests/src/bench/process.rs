@@ -15,8 +15,12 @@ pub struct Daemon {
     pub socket: PathBuf,
 }
 
-/// The `trackcached` binary beside the running executable.
+/// The `trackcached` binary beside the running executable, or the one
+/// `TRACKCACHED` names (for before/after runs of another build).
 pub fn daemon_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TRACKCACHED") {
+        return Ok(PathBuf::from(path));
+    }
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("executable directory")?;
     let path = dir.join("trackcached");

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use trackcache_tests::bench::run::{preload, run, Config};
 use trackcache_tests::bench::suite::{self, Servers, Sizes};
-use trackcache_tests::bench::{batch, echo, library, Target};
+use trackcache_tests::bench::{batch, echo, interference, library, Target};
 
 /// Benchmarks for trackcache.
 #[derive(Parser, Debug)]
@@ -88,6 +88,8 @@ enum Command {
     Library(library::Args),
     /// Album-year gets as one batch request against single requests.
     Batch(batch::Args),
+    /// GET latency on one connection while another lists every track and reads the log.
+    Interference(interference::Args),
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -205,6 +207,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Library(a) => library::main(a)?,
         Command::Batch(a) => batch::main(a)?,
+        Command::Interference(a) => interference::main(a)?,
     }
     Ok(())
 }

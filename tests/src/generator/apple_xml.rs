@@ -236,7 +236,7 @@ impl Writer<'_> {
         let crlf = match self.style.line_ending {
             LineEnding::Lf => false,
             LineEnding::Crlf => true,
-            LineEnding::Mixed => self.lines % 2 == 0,
+            LineEnding::Mixed => self.lines.is_multiple_of(2),
         };
         self.out
             .extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
