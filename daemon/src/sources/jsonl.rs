@@ -180,7 +180,7 @@ impl Line<'_> {
         } else {
             0
         };
-        if self.offset == 0 && super::looks_utf16(self.bytes) {
+        if self.offset == 0 && super::looks_utf16(self.bytes, b'{') {
             return Err(LibraryError::Malformed {
                 format: LibraryFormat::Jsonl,
                 at: self.position(0),

@@ -226,10 +226,17 @@ pub fn parse_chunked(
 
 /// True when a file starting with `start` looks UTF-16 encoded: a byte
 /// order mark (its first byte, 0xFE or 0xFF, never starts UTF-8), a NUL
-/// first byte, or `<` or `{` followed by a NUL. Decided on the first two
-/// bytes at most, and the same on the first alone when that is all there is.
-fn looks_utf16(start: &[u8]) -> bool {
-    matches!(start, [0xFE | 0xFF | 0x00, ..] | [b'<' | b'{', 0x00, ..])
+/// first byte, or the format's first character (`opener`: `<` for
+/// apple-xml, `{` for JSON Lines) followed by a NUL. Decided on the first
+/// two bytes at most. A streamed parse that has seen only the first byte
+/// must not have decided otherwise: the opener alone is not yet a verdict
+/// for its format, while any other byte is one for both.
+fn looks_utf16(start: &[u8], opener: u8) -> bool {
+    match start {
+        [0xFE | 0xFF | 0x00, ..] => true,
+        [first, 0x00, ..] => *first == opener,
+        _ => false,
+    }
 }
 
 /// Keeps only the last track of each id; returns how many were dropped.

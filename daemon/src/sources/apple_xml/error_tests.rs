@@ -268,6 +268,15 @@ fn a_utf16_file_is_named_as_such_at_every_chunk_size() {
         let one = stream(&bytes, 1, 1).expect_err("UTF-16");
         assert_eq!(one.to_string(), err.to_string());
     }
+    // Found by the apple_xml fuzz target: `{` then NUL read as UTF-16 when
+    // whole, but as text outside any element when the first window held
+    // the `{` alone. Only `<` then NUL is UTF-16 for apple-xml.
+    let bytes = b"{\x001\x85\x85\x96\x00\x00<tin\x01\x00\x04\x00";
+    let err = crate::sources::parse(crate::sources::LibraryFormat::AppleXml, bytes)
+        .expect_err("not a plist");
+    assert!(err.to_string().contains("text outside"), "{err}");
+    let one = stream(bytes, 1, 1).expect_err("not a plist");
+    assert_eq!(one.to_string(), err.to_string());
 }
 
 #[test]

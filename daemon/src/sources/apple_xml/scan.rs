@@ -91,7 +91,7 @@ impl<'a> Scanner<'a> {
     /// where (and only where) a byte order mark is skipped. No item may be
     /// longer than `limit` bytes.
     pub(super) fn new(input: &'a [u8], file_start: bool, limit: usize) -> Self {
-        let utf16 = file_start && crate::sources::looks_utf16(input);
+        let utf16 = file_start && crate::sources::looks_utf16(input, b'<');
         let decoded = if utf16 {
             Err(None)
         } else {
