@@ -111,7 +111,19 @@ impl Client {
         }
     }
 
-    /// Drops entries now; returns how many.
+    /// Tells the callers waiting on the lease of `key` (held by this
+    /// connection) that fetching failed; true when this connection held it.
+    pub fn fail_lease(&mut self, key: CacheKey, error: &str) -> Result<bool, ClientError> {
+        match self.call(Request::FailLease {
+            key,
+            error: error.into(),
+        })? {
+            Response::LeaseFailed { held } => Ok(held),
+            r => Err(unexpected("FailLease", r)),
+        }
+    }
+
+    /// Drops what `target` names; returns how many entries.
     pub fn invalidate(&mut self, target: InvalidateTarget) -> Result<u64, ClientError> {
         match self.call(Request::Invalidate(target))? {
             Response::Invalidated { dropped } => Ok(dropped),

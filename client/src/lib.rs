@@ -24,7 +24,7 @@ pub use batch::BatchResult;
 pub use client::{Client, ConnectOptions};
 pub use error::ClientError;
 pub use library::Subscribed;
-pub use methods::Ttl;
+pub use methods::{Declared, Ttl};
 pub use retry::{connect_waiting, not_up_yet};
 pub use trackcache_protocol as protocol;
 

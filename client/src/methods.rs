@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use trackcache_protocol::{
-    ConfigStatus, KvLookup, KvSet, KvStored, Request, Response, StatsReport, StatusInfo,
+    ConfigStatus, KvLookup, KvSet, KvStored, NamespaceDecl, NamespaceStats, Request, Response,
+    StatsReport, StatusInfo,
 };
 
 use crate::{Client, ClientError};
@@ -22,6 +23,17 @@ pub enum Ttl {
     Never,
     /// Expires after this long (rounded up to whole milliseconds, at least 1).
     For(Duration),
+}
+
+/// What `declare_namespace` answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declared {
+    /// False when the same declaration was already in force.
+    pub changed: bool,
+    /// Fields the daemon's config file sets for the namespace, which win.
+    pub overridden: Vec<String>,
+    /// The namespace's policy and counters now.
+    pub namespace: NamespaceStats,
 }
 
 impl From<Duration> for Ttl {
@@ -151,6 +163,22 @@ impl Client {
         })? {
             Response::KvCleared { removed } => Ok(removed),
             r => Err(unexpected("KvClearNamespace", r)),
+        }
+    }
+
+    /// Declares a namespace's policy (idempotent; durable before it returns).
+    pub fn declare_namespace(&mut self, decl: NamespaceDecl) -> Result<Declared, ClientError> {
+        match self.call(Request::DeclareNamespace(decl))? {
+            Response::NamespaceDeclared {
+                changed,
+                overridden,
+                namespace,
+            } => Ok(Declared {
+                changed,
+                overridden,
+                namespace: *namespace,
+            }),
+            r => Err(unexpected("DeclareNamespace", r)),
         }
     }
 

@@ -50,7 +50,15 @@ fn dry_run_reports_without_a_daemon() {
     assert_eq!(v["imported"]["api"], 1);
     assert_eq!(v["skipped"], 2);
     assert_eq!(v["files"]["album_years.csv"]["records"], 2);
-    assert_eq!(v["files"]["cache.json"]["found"], true);
+    assert_eq!(v["files"]["album_years.csv"]["holds"], "album_years");
+    assert_eq!(v["files"]["cache.json"]["holds"], "api_answers");
+    assert_eq!(
+        (
+            v["files"]["cache.json"]["imported"].as_u64(),
+            v["files"]["cache.json"]["skipped"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     let reasons: Vec<_> = v["reasons"]
         .as_array()
         .unwrap()
@@ -74,7 +82,13 @@ fn dry_run_reports_without_a_daemon() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("dry run"), "{text}");
     assert!(
-        text.contains("would import 1 album year and 1 API answer; skipped 2"),
+        text.contains(
+            "would import 1 album year, 1 API answer, 0 generic entries and no last run; skipped 2"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("cache.json       API answers, 2 entries: 1 to import, 1 skipped"),
         "{text}"
     );
 }
@@ -107,7 +121,7 @@ fn file_errors_exit_2_before_any_connection() {
     assert_eq!(out.status.code(), Some(2));
     let msg = json(&out)["error"]["message"].as_str().unwrap().to_owned();
     assert!(
-        msg.contains(d) && msg.contains("album_years.csv") && msg.contains("cache.json"),
+        msg.contains(d) && msg.contains("no GenreUpdater cache") && msg.contains("holds no files"),
         "{msg}"
     );
 
@@ -116,7 +130,7 @@ fn file_errors_exit_2_before_any_connection() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("cache.json is not valid JSON") && err.contains("line 1, column"),
+        err.contains("cache.json: damaged (not valid JSON") && err.contains("line 1, column"),
         "{err}"
     );
 }

@@ -160,10 +160,17 @@ fn import_sends_everything_and_reports_refusals_as_skips() {
     assert_eq!(server.join().unwrap(), 1202 + 3, "every entry sent once");
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("imported 1200 album years and 2 API answers; skipped 3"),
+        text.contains("imported 1200 album years, 2 API answers, 0 generic entries and no last run; skipped 3"),
         "{text}"
     );
-    assert!(text.contains("album_years.csv: 1202 rows"), "{text}");
+    assert!(
+        text.contains("album_years.csv  album years, 1202 rows: 1200 imported, 2 skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fake.sock        not understood (a socket"),
+        "listed, not read: {text}"
+    );
     assert!(
         text.contains("e.g. album_years.csv line 1202: \"Old\" / \"Album\""),
         "{text}"

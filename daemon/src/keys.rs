@@ -1,6 +1,7 @@
 //! Album pairs, dependency tags and API scopes: the normalized names that
 //! link cache entries to library changes. A leaf: the caches and the
-//! invalidation rules both build on it, and it depends on neither.
+//! invalidation rules both build on it, and it depends on neither (only on
+//! the content types' names).
 //!
 //! A pair is (artist, album), both normalized (`crate::normalize`). A track
 //! belongs to the pair of its artist and, when it has one, of its album
@@ -10,19 +11,63 @@
 
 use trackcache_protocol::Track;
 
+use crate::config::types;
 use crate::normalize::normalize;
 
 /// Separator inside cache keys built from names (a control character that
 /// normalized names do not contain in practice).
 pub const SEP: char = '\u{1f}';
 
-/// Which API entries of a pair.
+/// Which API entries of a pair: a set of the three outcomes (each its own
+/// content type), so a rule can name some and the content types'
+/// strategies can take some out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiScope {
+pub struct ApiScope {
+    /// Found answers (`successful_api_metadata`).
+    pub found: bool,
+    /// Not-found answers (`negative_result`).
+    pub not_found: bool,
+    /// Failed lookups (`failed_api_lookup`).
+    pub failed: bool,
+}
+
+impl ApiScope {
     /// Every outcome.
-    All,
+    pub const ALL: Self = Self {
+        found: true,
+        not_found: true,
+        failed: true,
+    };
     /// Only not-found and failed (those worth retrying).
-    Retryable,
+    pub const RETRYABLE: Self = Self {
+        found: false,
+        not_found: true,
+        failed: true,
+    };
+
+    /// Whether the scope holds the entries of this content type.
+    pub fn contains(self, content_type: &str) -> bool {
+        match content_type {
+            types::SUCCESSFUL_API => self.found,
+            types::NEGATIVE => self.not_found,
+            types::FAILED_API => self.failed,
+            _ => false,
+        }
+    }
+
+    /// The scope without the content types `keep` refuses.
+    pub fn only(self, keep: impl Fn(&str) -> bool) -> Self {
+        Self {
+            found: self.found && keep(types::SUCCESSFUL_API),
+            not_found: self.not_found && keep(types::NEGATIVE),
+            failed: self.failed && keep(types::FAILED_API),
+        }
+    }
+
+    /// Whether no outcome is in the scope.
+    pub fn is_empty(self) -> bool {
+        !(self.found || self.not_found || self.failed)
+    }
 }
 
 /// A normalized (artist, album) pair.

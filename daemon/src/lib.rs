@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod disk;
 pub mod error;
+pub mod event_bound;
 pub mod hub;
 pub mod ingest;
 pub mod invalidation;

@@ -91,6 +91,11 @@ pub fn encode_frame_into<T: Serialize>(
     Ok(())
 }
 
+/// The length of `msg`'s payload in this encoding, without encoding it.
+pub fn encoded_len<T: Serialize>(msg: &T) -> u64 {
+    options(u64::MAX).serialized_size(msg).unwrap_or(u64::MAX)
+}
+
 /// Encodes one message into a new frame buffer.
 pub fn encode_frame<T: Serialize>(msg: &T, max_frame_len: u32) -> Result<Vec<u8>, CodecError> {
     let mut buf = Vec::with_capacity(64);

@@ -148,6 +148,12 @@ pub enum LookupOutcome {
         /// Milliseconds until the lease expires and another caller may take it.
         expires_in_ms: u64,
     },
+    /// The lease holder we waited for reported that its fetch failed
+    /// (`FailLease`). Callers arriving later get a lease of their own.
+    Failed {
+        /// The holder's error.
+        error: String,
+    },
 }
 
 /// What `Invalidate` drops.
@@ -187,7 +193,7 @@ pub struct ContentTypeStats {
     pub name: String,
     /// Default TTL in seconds (`None` = never expires).
     pub ttl_secs: Option<u64>,
-    /// `event-driven`, `time-based` or `hybrid`.
+    /// `time_based`, `event_driven`, `fingerprint_based` or `hybrid`.
     pub strategy: String,
     /// Live entries.
     pub entries: u64,

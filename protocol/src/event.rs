@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Track;
+use crate::{InvalidateTarget, Track};
 
 /// Something that happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,23 @@ pub enum Event {
         /// Why (`track_removed`, `track_modified`, `fingerprint_changed`, `manual`, ...).
         reason: String,
     },
+    /// A track's file changed (its size, duration, location or dates) while
+    /// none of the fields `TrackModified` reports did: the file was
+    /// replaced, re-encoded or re-imported.
+    FingerprintChanged {
+        /// The track as it is now.
+        track: Box<Track>,
+        /// Old and new values of every file-fingerprint field that changed.
+        changes: Vec<FieldChange>,
+    },
+    /// Someone asked for entries to be dropped (`Invalidate`: a person, or a
+    /// client reporting a track it changed itself).
+    ManualInvalidation {
+        /// What was named.
+        target: InvalidateTarget,
+        /// Entries dropped.
+        dropped: u64,
+    },
 }
 
 /// One changed field of a modified track.
@@ -80,6 +97,8 @@ impl Event {
             Self::LibraryImported { .. } => "library_imported",
             Self::Resync { .. } => "resync",
             Self::EntriesInvalidated { .. } => "entries_invalidated",
+            Self::FingerprintChanged { .. } => "fingerprint_changed",
+            Self::ManualInvalidation { .. } => "manual_invalidation",
         }
     }
 
@@ -88,7 +107,8 @@ impl Event {
         match self {
             Self::TrackAdded { track }
             | Self::TrackRemoved { track }
-            | Self::TrackModified { track, .. } => Some(&track.id),
+            | Self::TrackModified { track, .. }
+            | Self::FingerprintChanged { track, .. } => Some(&track.id),
             _ => None,
         }
     }

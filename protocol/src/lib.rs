@@ -14,6 +14,7 @@ mod message;
 pub mod paths;
 mod request;
 mod response;
+mod stats;
 mod track;
 
 pub use codec::{
@@ -31,10 +32,12 @@ pub use message::{
     capability, ClientMessage, EventFrame, Hello, ServerMessage, Welcome, DEFAULT_MAX_FRAME_LEN,
     PROTOCOL_VERSION,
 };
-pub use request::{AlbumYearQuery, ApiQuery, KvKey, KvSet, KvSetRef, Request, TrackQuery};
-pub use response::{
-    AlbumSummary, CacheTotals, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus,
-    NamespaceStats, Response, StatsReport, StatusInfo, StoreRecovery, StoreStatus, SyncOutcome,
-    SyncProgress, SyncReport, TrackPage,
+pub use request::{
+    AlbumYearQuery, ApiQuery, KvKey, KvSet, KvSetRef, NamespaceDecl, Request, TrackQuery,
 };
+pub use response::{
+    AlbumSummary, ChangesPage, KvLookup, KvStored, LibraryErrorInfo, LibraryStatus, Response,
+    StatusInfo, StoreRecovery, StoreStatus, SyncOutcome, SyncProgress, SyncReport, TrackPage,
+};
+pub use stats::{CacheTotals, NamespaceStats, StatsReport};
 pub use track::{MediaFlags, Track};

@@ -145,6 +145,39 @@ pub enum Request {
     KvSetMany(Vec<KvSet>),
     /// The configuration in force and the last reload's outcome.
     ConfigStatus,
+    /// Declare a generic namespace's policy; idempotent, and durable before
+    /// the reply. The config file's `[cache.namespaces.NAME]` settings win
+    /// over the declaration's, field by field.
+    DeclareNamespace(NamespaceDecl),
+    /// The lease holder's fetch failed: wake the callers waiting on its
+    /// lease with `LookupOutcome::Failed`, and release the lease.
+    FailLease {
+        /// The key the lease is on, as given to `Lookup`.
+        key: CacheKey,
+        /// What went wrong, for the waiters.
+        error: String,
+    },
+}
+
+/// Arguments of `Request::DeclareNamespace`. A field left `None` comes from
+/// `[cache.default]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceDecl {
+    /// Namespace (1-64 chars of `A-Za-z0-9_.:-`).
+    pub namespace: String,
+    /// TTL of values set without one, ms; `Some(0)` = never expires.
+    pub ttl_ms: Option<u64>,
+    /// TTL of "known absent" entries set without one, ms; `Some(0)` = never.
+    pub negative_ttl_ms: Option<u64>,
+    /// Entry bound (LRU eviction beyond it); at least 1.
+    pub max_entries: Option<u64>,
+    /// Byte bound over keys plus values; at least 1.
+    pub max_bytes: Option<u64>,
+    /// Whether entries are written to disk and survive restarts.
+    pub persistent: Option<bool>,
+    /// Which library changes drop tagged entries: `time_based`,
+    /// `event_driven`, `fingerprint_based` or `hybrid`.
+    pub strategy: Option<String>,
 }
 
 /// One item of `Request::GetAlbumYears`: the arguments of `GetAlbumYear`.

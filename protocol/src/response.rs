@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AlbumYearEntry, ApiEntry, ContentTypeStats, ErrorReply, EventFrame, LookupOutcome, Track,
+    AlbumYearEntry, ApiEntry, CacheTotals, ErrorReply, EventFrame, LookupOutcome, NamespaceStats,
+    StatsReport, Track,
 };
 
 /// A successful reply to a `Request`.
@@ -97,6 +98,23 @@ pub enum Response {
     Batch(Vec<Result<Response, ErrorReply>>),
     /// Answer to `ConfigStatus`.
     ConfigStatus(Box<crate::ConfigStatus>),
+    /// Answer to `DeclareNamespace`: the policy in force now.
+    NamespaceDeclared {
+        /// False when the same declaration was already in force (nothing written).
+        changed: bool,
+        /// Fields the config file sets for this namespace, which win over
+        /// the declaration (`ttl`, `negative_ttl`, `max_entries`,
+        /// `max_bytes`, `persistent`, `strategy`).
+        overridden: Vec<String>,
+        /// The namespace's row of `Stats`, with its policy (boxed: it is
+        /// the largest answer, and every `Response` would carry its size).
+        namespace: Box<NamespaceStats>,
+    },
+    /// Answer to `FailLease`.
+    LeaseFailed {
+        /// Whether the caller held the lease (false: nothing was released).
+        held: bool,
+    },
 }
 
 /// A page of tracks.
@@ -285,6 +303,9 @@ pub struct StatusInfo {
     pub library: Option<LibraryStatus>,
     /// The store's health.
     pub store: StoreStatus,
+    /// Each content type's invalidation strategy, as (content type,
+    /// strategy): `time_based`, `event_driven`, `fingerprint_based`, `hybrid`.
+    pub strategies: Vec<(String, String)>,
 }
 
 /// The store's health: what start-up found damaged, and whether durable
@@ -314,88 +335,4 @@ pub struct StoreRecovery {
     pub reason: String,
     /// When, Unix ms.
     pub at_ms: u64,
-}
-
-/// Counters summed over namespaces.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CacheTotals {
-    /// Namespaces that hold entries or have been used.
-    pub namespaces: u64,
-    /// Live entries.
-    pub entries: u64,
-    /// Bytes held (keys plus values).
-    pub bytes: u64,
-    /// Lookups that found a value.
-    pub hits: u64,
-    /// Lookups that found a "known absent" marker.
-    pub negative_hits: u64,
-    /// Lookups that found nothing.
-    pub misses: u64,
-    /// Entries removed because their TTL ran out.
-    pub expirations: u64,
-    /// Entries removed to respect a size bound.
-    pub evictions: u64,
-}
-
-/// Answer to `Stats`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StatsReport {
-    /// One row per generic namespace, sorted by name.
-    pub namespaces: Vec<NamespaceStats>,
-    /// One row per content type.
-    pub content_types: Vec<ContentTypeStats>,
-}
-
-/// Statistics and policy of one namespace.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct NamespaceStats {
-    /// Namespace name.
-    pub name: String,
-    /// Whether entries are written to disk.
-    pub persistent: bool,
-    /// Live entries.
-    pub entries: u64,
-    /// Bytes held (keys plus values).
-    pub bytes: u64,
-    /// Entry bound.
-    pub max_entries: u64,
-    /// Byte bound.
-    pub max_bytes: u64,
-    /// Lookups that found a value.
-    pub hits: u64,
-    /// Lookups that found a "known absent" marker.
-    pub negative_hits: u64,
-    /// Lookups that found nothing.
-    pub misses: u64,
-    /// Values stored.
-    pub sets: u64,
-    /// Entries removed by `KvDelete` or `KvClearNamespace`.
-    pub deletes: u64,
-    /// Entries removed because their TTL ran out.
-    pub expirations: u64,
-    /// Entries removed to respect a size bound.
-    pub evictions: u64,
-}
-
-impl NamespaceStats {
-    /// Share of lookups answered from the cache (hits and negative hits), 0..=1.
-    pub fn hit_rate(&self) -> f64 {
-        hit_rate(self.hits + self.negative_hits, self.misses)
-    }
-}
-
-impl CacheTotals {
-    /// Share of lookups answered from the cache (hits and negative hits), 0..=1.
-    pub fn hit_rate(&self) -> f64 {
-        hit_rate(self.hits + self.negative_hits, self.misses)
-    }
-}
-
-fn hit_rate(answered: u64, missed: u64) -> f64 {
-    let total = answered + missed;
-    if total == 0 {
-        0.0
-    } else {
-        answered as f64 / total as f64
-    }
 }

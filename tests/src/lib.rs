@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bystander;
 pub mod fuzz_seeds;
 pub mod generator;
+pub mod genreupdater;
 pub mod harness;
 pub mod jsonl;
 pub mod raw;

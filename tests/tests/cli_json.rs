@@ -179,6 +179,30 @@ fn the_cli_prints_what_the_socket_sends() {
         &["kv", "get", "bad ns", "k"],
         json!({"kv_get":{"namespace":"bad ns","key":"k"}}),
     );
+    // A declaration, made once before each side: both answer "kept".
+    let declare: &[&str] = &[
+        "kv",
+        "declare",
+        "search",
+        "--ttl",
+        "24h",
+        "--negative-ttl",
+        "1h",
+        "--max-entries",
+        "10000",
+        "--persistent",
+    ];
+    c.same(
+        &[declare],
+        declare,
+        json!({"declare_namespace":{"namespace":"search","ttl_ms":86_400_000,
+            "negative_ttl_ms":3_600_000,"max_entries":10_000,"persistent":true}}),
+    );
+    c.same(
+        &[],
+        &["kv", "declare", "search", "--strategy", "event-driven"],
+        json!({"declare_namespace":{"namespace":"search","strategy":"event-driven"}}),
+    );
 
     // The library.
     c.same(&[], &["tracks", "count"], json!({"track_count":{}}));

@@ -49,10 +49,19 @@ fn first_album(tracks: &[Track]) -> (String, String) {
     )
 }
 
+/// Config that makes not-found answers and the `derived` namespace follow
+/// library events.
+const EVENT_DRIVEN_NEGATIVES_AND_DERIVED: &str = "[content_types.negative_result]\n\
+     strategy = \"event_driven\"\n\
+     [cache.namespaces.derived]\n\
+     strategy = \"event_driven\"\n";
+
 #[test]
 fn renaming_an_album_drops_its_entries_and_says_so() {
     let tracks = library(80, 31);
-    let lib = LibraryEnv::new(&tracks, "");
+    // Not-found answers and generic entries are time_based by default
+    // (GenreUpdater's defaults); here they follow the library too.
+    let lib = LibraryEnv::new(&tracks, EVENT_DRIVEN_NEGATIVES_AND_DERIVED);
     let _d = lib.start(80);
     let (artist, album) = first_album(&tracks);
     let mut c = lib.env.client();
@@ -500,7 +509,7 @@ fn kill_9_after_acknowledged_writes_loses_none() {
 #[test]
 fn a_tagged_entry_goes_when_its_track_changes() {
     let tracks = library(40, 33);
-    let lib = LibraryEnv::new(&tracks, "");
+    let lib = LibraryEnv::new(&tracks, EVENT_DRIVEN_NEGATIVES_AND_DERIVED);
     let _d = lib.start(40);
     let mut c = lib.env.client();
     let set = |c: &mut Client, key: &str, tag: String| {

@@ -92,9 +92,9 @@ fn genreupdater_caches_are_imported_with_their_ages() {
                      "source": "musicbrainz", "timestamp": {o}, "ttl": null,
                      "metadata": {{"release_id": "abc"}}, "api_response": {{"id": "abc"}}}},
           "failed-old": {{"artist": "A", "album": "Gone", "year": null, "source": "discogs",
-                          "timestamp": {fo}, "ttl": 3600, "metadata": {{}}, "api_response": null}},
+                          "timestamp": {fo}, "ttl": null, "metadata": {{}}, "api_response": null}},
           "failed-new": {{"artist": "A", "album": "Fresh", "year": null, "source": "discogs",
-                          "timestamp": {fn_}, "ttl": 3600, "metadata": {{}}, "api_response": null}},
+                          "timestamp": {fn_}, "ttl": null, "metadata": {{}}, "api_response": null}},
           "broken": 5
         }}"#,
         o = secs(old),

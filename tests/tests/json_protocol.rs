@@ -128,6 +128,11 @@ fn bincode_and_json_clients_share_one_daemon() {
         .unwrap();
     assert_eq!(dropped, Response::Invalidated { dropped: 1 });
     let ev = b64.read().unwrap();
+    assert_eq!(ev["event"]["type"], "manual_invalidation", "{ev}");
+    assert_eq!(ev["event"]["target"], "artist");
+    assert_eq!(ev["event"]["name"], "Kenji Berg");
+    assert_eq!(ev["event"]["dropped"], 1);
+    let ev = b64.read().unwrap();
     assert_eq!(ev["event"]["type"], "entries_invalidated", "{ev}");
     assert_eq!(ev["event"]["content_type"], "generic");
 

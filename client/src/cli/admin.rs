@@ -112,6 +112,12 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         }
     }
     store_rows(&s.store, &mut rows);
+    let strategies: Vec<String> = s
+        .strategies
+        .iter()
+        .map(|(ct, strategy)| format!("{ct} {strategy}"))
+        .collect();
+    rows.push(("strategies", strategies.join(", ")));
     // A daemon older than ConfigStatus answers with an error: leave it out.
     if let Ok(cs) = c.config_status() {
         rows.extend(super::config_rows::rows(&cs, now_ms()));
@@ -177,6 +183,7 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
             };
             vec![
                 t.name.clone(),
+                t.strategy.clone(),
                 t.ttl_secs.map_or("none".into(), |s| duration_ms(s * 1000)),
                 t.entries.to_string(),
                 t.hits.to_string(),
@@ -192,6 +199,7 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     p.table(
         &[
             "content type",
+            "strategy",
             "ttl",
             "entries",
             "hits",
@@ -212,12 +220,16 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
         .namespaces
         .iter()
         .map(|n| {
+            let ttl = |t: Option<u64>| t.map_or("none".into(), duration_ms);
             vec![
                 format!(
                     "{}{}",
                     n.name,
                     if n.persistent { " (persistent)" } else { "" }
                 ),
+                n.origin.clone(),
+                n.strategy.clone(),
+                format!("{}/{}", ttl(n.ttl_ms), ttl(n.negative_ttl_ms)),
                 format!("{}/{}", n.entries, n.max_entries),
                 bytes(n.bytes),
                 n.hits.to_string(),
@@ -232,6 +244,9 @@ pub fn stats(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
     p.table(
         &[
             "namespace",
+            "policy",
+            "strategy",
+            "ttl/negative",
             "entries",
             "bytes",
             "hits",

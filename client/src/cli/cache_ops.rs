@@ -1,43 +1,12 @@
-//! `trackcache lookup|invalidate|last-run`: single flight, manual
-//! invalidation and run tracking.
+//! `trackcache invalidate|last-run`: manual invalidation and run tracking.
 
 use clap::Subcommand;
-use trackcache_protocol::{
-    CacheKey, CachedValue, InvalidateTarget, KvLookup, LookupOutcome, Response,
-};
+use trackcache_protocol::{InvalidateTarget, Response};
 
-use super::domain::{answered, api_line, year_line};
-use super::output::{duration_ms, Printer};
+use super::domain::answered;
+use super::output::Printer;
 use super::{seconds, Outcome};
 use crate::{Client, ClientError};
-
-/// What `lookup` asks for.
-#[derive(Subcommand, Debug)]
-pub enum LookupTarget {
-    /// An album year.
-    AlbumYear {
-        /// Artist.
-        artist: String,
-        /// Album.
-        album: String,
-    },
-    /// An API answer.
-    Api {
-        /// Source.
-        source: String,
-        /// Artist.
-        artist: String,
-        /// Album.
-        album: String,
-    },
-    /// A generic entry.
-    Kv {
-        /// Namespace.
-        namespace: String,
-        /// Key.
-        key: String,
-    },
-}
 
 /// `invalidate` targets.
 #[derive(Subcommand, Debug)]
@@ -84,63 +53,6 @@ pub enum LastRunCommand {
         #[arg(long)]
         at: Option<String>,
     },
-}
-
-/// `lookup`: the value, or the lease (exit 1: you hold it, fetch and set the value).
-pub fn lookup(
-    c: &mut Client,
-    p: &Printer,
-    target: &LookupTarget,
-    lease: f64,
-    wait: f64,
-) -> Result<Outcome, ClientError> {
-    let key = match target {
-        LookupTarget::AlbumYear { artist, album } => CacheKey::AlbumYear {
-            artist: artist.clone(),
-            album: album.clone(),
-        },
-        LookupTarget::Api {
-            source,
-            artist,
-            album,
-        } => CacheKey::Api {
-            source: source.clone(),
-            artist: artist.clone(),
-            album: album.clone(),
-        },
-        LookupTarget::Kv { namespace, key } => CacheKey::Kv {
-            namespace: namespace.clone(),
-            key: key.clone(),
-        },
-    };
-    let ms = |s: f64, what: &str| seconds(s, what).map(|d| d.as_millis() as u64);
-    c.set_timeout(None)?;
-    let outcome = c.lookup(key, ms(lease, "--lease")?, ms(wait, "--wait")?)?;
-    let leased = matches!(outcome, LookupOutcome::Lease { .. });
-    if p.json {
-        p.reply(&Response::Lookup(outcome));
-    } else {
-        p.line(match &outcome {
-            LookupOutcome::Hit(CachedValue::AlbumYear(e)) => year_line(e),
-            LookupOutcome::Hit(CachedValue::Api(e)) => api_line(e),
-            LookupOutcome::Hit(CachedValue::Kv(KvLookup::Hit { value, .. })) => {
-                String::from_utf8_lossy(value).into_owned()
-            }
-            LookupOutcome::Hit(CachedValue::Kv(_)) => "known absent (negative entry)".into(),
-            LookupOutcome::Lease {
-                lease_id,
-                expires_in_ms,
-            } => format!(
-                "not cached: you hold lease {lease_id} for {}; fetch the value and store it, other callers wait for you",
-                duration_ms(*expires_in_ms)
-            ),
-        });
-    }
-    Ok(if leased {
-        Outcome::NotFound
-    } else {
-        Outcome::Done
-    })
 }
 
 /// Runs an `invalidate` command.

@@ -1,7 +1,7 @@
 //! Rendering events and tracks as text lines. (Their JSON form is the
 //! protocol's: `protocol::json::event_json`.)
 
-use trackcache_protocol::{Event, EventFrame, Track};
+use trackcache_protocol::{Event, EventFrame, FieldChange, InvalidateTarget, Track};
 
 fn describe(t: &Track) -> String {
     let name = t.name.as_deref().unwrap_or("(untitled)");
@@ -19,16 +19,31 @@ fn show(v: &Option<String>) -> String {
     v.as_deref().map_or("(none)".into(), |s| format!("{s:?}"))
 }
 
+fn changed(track: &Track, changes: &[FieldChange]) -> String {
+    let what: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{}: {} -> {}", c.field, show(&c.old), show(&c.new)))
+        .collect();
+    format!("{} ({})", describe(track), what.join(", "))
+}
+
+/// What an `invalidate` named, as the command line says it.
+pub fn target_text(t: &InvalidateTarget) -> String {
+    match t {
+        InvalidateTarget::Track { id } => format!("track {id}"),
+        InvalidateTarget::Album { artist, album } => format!("album {artist:?} {album:?}"),
+        InvalidateTarget::Artist { name } => format!("artist {name:?}"),
+        InvalidateTarget::ContentType { name } => format!("type {name}"),
+        InvalidateTarget::All => "all".into(),
+    }
+}
+
 /// One event as a line of text.
 pub fn event_line(f: &EventFrame) -> String {
     let body = match &f.event {
         Event::TrackAdded { track } | Event::TrackRemoved { track } => describe(track),
-        Event::TrackModified { track, changes } => {
-            let what: Vec<String> = changes
-                .iter()
-                .map(|c| format!("{}: {} -> {}", c.field, show(&c.old), show(&c.new)))
-                .collect();
-            format!("{} ({})", describe(track), what.join(", "))
+        Event::TrackModified { track, changes } | Event::FingerprintChanged { track, changes } => {
+            changed(track, changes)
         }
         Event::LibrarySynced {
             added,
@@ -52,6 +67,9 @@ pub fn event_line(f: &EventFrame) -> String {
                 keys.len(),
                 keys.join("; ")
             )
+        }
+        Event::ManualInvalidation { target, dropped } => {
+            format!("{}: {dropped} entries dropped", target_text(target))
         }
     };
     format!("#{} {} {body}", f.seq, f.event.name())
@@ -81,6 +99,20 @@ mod tests {
         assert_eq!(
             event_line(&f),
             "#7 track_modified ABC \"Song\" (album: \"A\" -> \"B\")"
+        );
+        let f = EventFrame {
+            seq: 8,
+            event: Event::ManualInvalidation {
+                target: InvalidateTarget::Album {
+                    artist: "Pink Floyd".into(),
+                    album: "The Wall".into(),
+                },
+                dropped: 2,
+            },
+        };
+        assert_eq!(
+            event_line(&f),
+            "#8 manual_invalidation album \"Pink Floyd\" \"The Wall\": 2 entries dropped"
         );
     }
 }

@@ -1,4 +1,4 @@
-//! `trackcache kv get|set|del|clear`.
+//! `trackcache kv get|set|del|clear|declare`.
 
 use std::io::Read;
 
@@ -41,7 +41,9 @@ pub enum KvCommand {
         #[arg(long, conflicts_with = "value")]
         stdin: bool,
         /// Dependency tag (repeatable): `artist:NAME`, `album:ARTIST|ALBUM` or
-        /// `track:ID`; a library change touching it drops the entry.
+        /// `track:ID`. `invalidate` drops tagged entries; library changes do
+        /// too when the namespace's strategy is not time_based (the default:
+        /// see `kv declare --strategy`).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
     },
@@ -57,6 +59,9 @@ pub enum KvCommand {
         /// Namespace.
         namespace: String,
     },
+    /// Declare a namespace's policy (TTLs, bounds, persistence, strategy);
+    /// kept across restarts. Settings of the daemon's config file win.
+    Declare(super::declare::DeclareArgs),
     /// Many lookups in one request: JSON Lines on stdin, one
     /// {"namespace":..,"key":..} per line.
     GetMany,
@@ -70,6 +75,7 @@ pub enum KvCommand {
 pub fn run(c: &mut Client, p: &Printer, cmd: &KvCommand) -> Result<Outcome, ClientError> {
     match cmd {
         KvCommand::Get { namespace, key } => get(c, p, namespace, key),
+        KvCommand::Declare(args) => super::declare::declare(c, p, args),
         KvCommand::Set {
             namespace,
             key,

@@ -232,25 +232,6 @@ pub fn changes(
     Ok(Outcome::Done)
 }
 
-/// `watch [--since SEQ]`: streams events until the daemon goes away.
-pub fn watch(c: &mut Client, p: &Printer, since: Option<u64>) -> Result<Outcome, ClientError> {
-    let sub = c.subscribe(since)?;
-    if !p.json {
-        eprintln!(
-            "watching from seq {} (Ctrl-C to stop)",
-            since.unwrap_or(sub.current_seq)
-        );
-    }
-    c.set_timeout(None)?;
-    loop {
-        match c.next_event()? {
-            Some(f) if p.json => p.json(&event_json(&f)),
-            Some(f) => p.line(event_line(&f)),
-            None => {}
-        }
-    }
-}
-
 /// `rescan [--wait]`, with a progress bar on a terminal.
 pub fn rescan(
     c: &mut Client,

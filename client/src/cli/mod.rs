@@ -6,15 +6,18 @@ mod admin;
 mod batch;
 mod cache_ops;
 mod config_rows;
+mod declare;
 mod domain;
 mod events;
 mod generate;
 mod import;
 mod kv;
 mod library;
+mod lookup;
 pub mod output;
 mod progress;
 pub mod service;
+mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -77,11 +80,15 @@ pub enum Command {
         #[arg(long)]
         limit: Option<u64>,
     },
-    /// Stream events as they happen, one line each.
+    /// Stream events as they happen, one line each; across daemon restarts.
     Watch {
         /// First replay the logged events after this seq.
         #[arg(long)]
         since: Option<u64>,
+        /// End when the daemon goes away, instead of waiting for it to come
+        /// back and resuming after the last event printed.
+        #[arg(long)]
+        no_reconnect: bool,
     },
     /// The album-year cache.
     #[command(subcommand, name = "album-year")]
@@ -89,11 +96,13 @@ pub enum Command {
     /// The API answer cache.
     #[command(subcommand)]
     Api(domain::ApiCommand),
-    /// Get a value, or the lease to fetch it (single flight; exit 1 = you hold the lease).
+    /// Get a value; on a miss, fetch it with --exec CMD while holding the
+    /// lease, so concurrent callers wait and print the same answer (without
+    /// --exec: exit 1).
     Lookup {
         /// What to look up.
         #[command(subcommand)]
-        target: cache_ops::LookupTarget,
+        target: lookup::LookupTarget,
         /// Seconds (or a duration: 90s, 5m) a granted lease lasts.
         #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0, value_parser = parse_secs)]
         lease: f64,
@@ -229,7 +238,10 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
         Command::Tracks(cmd) => library::tracks(&mut client, &p, cmd),
         Command::Albums { artist } => library::albums(&mut client, &p, artist.as_deref()),
         Command::Changes { since, limit } => library::changes(&mut client, &p, *since, *limit),
-        Command::Watch { since } => library::watch(&mut client, &p, *since),
+        Command::Watch {
+            since,
+            no_reconnect,
+        } => watch::watch(&mut client, &p, args, *since, *no_reconnect),
         Command::Rescan { wait } => library::rescan(&mut client, &p, args, *wait),
         Command::AlbumYear(cmd) => domain::album_year(&mut client, &p, cmd),
         Command::Api(cmd) => domain::api(&mut client, &p, cmd),
@@ -237,7 +249,7 @@ pub fn run(args: &Args) -> Result<Outcome, ClientError> {
             target,
             lease,
             wait,
-        } => cache_ops::lookup(&mut client, &p, target, *lease, *wait),
+        } => lookup::lookup(&mut client, &p, target, *lease, *wait),
         Command::Invalidate(cmd) => cache_ops::invalidate(&mut client, &p, cmd),
         Command::LastRun(cmd) => cache_ops::last_run(&mut client, &p, cmd),
         Command::Import(_)

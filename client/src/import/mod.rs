@@ -1,31 +1,40 @@
 //! Importing other tools' caches: reading their files into an [`ImportPlan`]
 //! of typed requests, and tallying what the daemon made of them in a
-//! [`Report`]. Everything here is pure (files in, values out; no daemon), so
-//! it is tested without one; `trackcache import` does the sending.
+//! [`Report`]. Everything here is pure but for reading the files (files in,
+//! values out; no daemon), so it is tested without one; `trackcache import`
+//! does the sending.
 
 mod fields;
 pub mod genreupdater;
 mod report;
+mod source;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use trackcache_protocol::{SetAlbumYear, SetApiResult};
+use trackcache_protocol::{KvSet, SetAlbumYear, SetApiResult};
 
-pub use report::{ReasonGroup, Report, EXAMPLES_PER_REASON};
+pub use report::{FileTally, ReasonGroup, Report, EXAMPLES_PER_REASON};
+pub use source::{Holds, SourceFile};
 
 /// What an importer read: requests to send, entries it could not use, and
-/// which of the expected files it found.
+/// every file it looked at.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImportPlan {
-    /// Album years to store, in file order.
+    /// Album years to store, oldest file first.
     pub album_years: Vec<(Origin, SetAlbumYear)>,
     /// API answers to store.
     pub api: Vec<(Origin, SetApiResult)>,
+    /// Generic-cache entries to store.
+    pub generic: Vec<(Origin, KvSet)>,
+    /// Last-run timestamps (Unix ms) found.
+    pub last_runs: Vec<(Origin, u64)>,
     /// Entries skipped while reading, with why.
     pub skipped: Vec<Skipped>,
-    /// The files the importer looked for.
+    /// Every file looked at, by name.
     pub files: Vec<SourceFile>,
+    /// Caches seen outside what was looked at, and how to import them.
+    pub hints: Vec<String>,
 }
 
 /// Where an entry came from, so a report can point at it.
@@ -33,18 +42,32 @@ pub struct ImportPlan {
 pub enum Origin {
     /// A CSV record.
     Line {
-        /// File name (`album_years.csv`).
+        /// File name (`cache/album_years.csv`).
         file: String,
         /// Line the record starts on, 1-based (the header is line 1).
         line: u64,
     },
     /// A member of a JSON object.
     Key {
-        /// File name (`cache.json`).
+        /// File name (`cache/cache.json`).
         file: String,
         /// The member's key.
         key: String,
     },
+    /// A file that is one entry (the last run).
+    File {
+        /// File name (`last_incremental_run.log`).
+        file: String,
+    },
+}
+
+impl Origin {
+    /// The file the entry is in.
+    pub fn file(&self) -> &str {
+        match self {
+            Self::Line { file, .. } | Self::Key { file, .. } | Self::File { file } => file,
+        }
+    }
 }
 
 impl fmt::Display for Origin {
@@ -52,6 +75,7 @@ impl fmt::Display for Origin {
         match self {
             Self::Line { file, line } => write!(f, "{file} line {line}"),
             Self::Key { file, key } => write!(f, "{file} key {key:?}"),
+            Self::File { file } => write!(f, "{file}"),
         }
     }
 }
@@ -79,103 +103,81 @@ impl Skipped {
     }
 }
 
-/// One file an importer looked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceFile {
-    /// Its expected name (`album_years.csv`).
-    pub name: String,
-    /// Where it was looked for.
-    pub path: PathBuf,
-    /// Whether it was there.
-    pub found: bool,
-    /// Records (CSV rows, JSON entries) read from it, imported or skipped.
-    pub records: usize,
-}
-
 /// Why nothing could be imported. Problems with single entries are not
-/// errors: they become [`Skipped`] entries.
+/// errors: they become [`Skipped`] entries; files that are not caches are
+/// listed, not errors.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The directory is not there.
     #[error(
-        "{} is not a directory: give the directory that holds {}",
-        dir.display(), expected.join(" and/or ")
+        "{} is not a directory: give GenreUpdater's logs directory or its cache directory, \
+         or the files themselves (--album-years, --api-cache, --generic-cache, --last-run)",
+        dir.display()
     )]
     NotADirectory {
         /// The directory given.
         dir: PathBuf,
-        /// The file names looked for.
-        expected: Vec<String>,
     },
-    /// None of the expected files is in the directory.
-    #[error(
-        "found neither {} in {}: give the directory that holds them \
-         (GenreUpdater's cache directory)",
-        expected.join(" nor "), dir.display()
-    )]
+    /// No file holds a cache.
+    #[error("{}", nothing_message(dir.as_deref(), found))]
     NothingToImport {
-        /// The directory given.
-        dir: PathBuf,
-        /// The file names looked for.
-        expected: Vec<String>,
+        /// The directory given, if any.
+        dir: Option<PathBuf>,
+        /// Each file found, as `name: what it holds`.
+        found: Vec<String>,
     },
-    /// A file is there but cannot be read.
+    /// A file or directory cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
-        /// The file.
+        /// The file or directory.
         path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
-    /// A CSV file is not valid CSV.
+    /// An explicit file holds something else than its option says.
     #[error(
-        "{} is not valid CSV: {message} (line {line}); \
-         fix it, or move it aside to import the other file alone",
+        "{flag} {}: the file holds {holds}, not {expected}; give the right file (or the \
+         directory, and the import finds each cache by its content)",
         path.display()
     )]
-    Csv {
+    NotWhatItSays {
+        /// The option (`--api-cache`).
+        flag: &'static str,
         /// The file.
         path: PathBuf,
-        /// Line of the problem, 1-based.
-        line: u64,
-        /// What is wrong.
-        message: String,
+        /// What the option expects.
+        expected: String,
+        /// What the file holds.
+        holds: String,
     },
-    /// A CSV file lacks a column every row needs.
+    /// The directory holds too many files to be GenreUpdater's.
     #[error(
-        "{} has no `{column}` column ({header}); is it the right file?",
-        path.display()
+        "{} holds more than {max} files within two levels: is it GenreUpdater's directory? \
+         Give its logs or cache directory, or the files (--album-years, --api-cache, ...)",
+        dir.display()
     )]
-    MissingColumn {
-        /// The file.
-        path: PathBuf,
-        /// The missing column.
-        column: String,
-        /// The header found, described for a human.
-        header: String,
+    TooManyFiles {
+        /// The directory given.
+        dir: PathBuf,
+        /// The bound.
+        max: usize,
     },
-    /// A JSON file is not valid JSON.
-    #[error(
-        "{} is not valid JSON: {message} at line {line}, column {column}; \
-         fix it, or move it aside to import the other file alone",
-        path.display()
-    )]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// Line of the problem, 1-based.
-        line: usize,
-        /// Column of the problem, 1-based.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A JSON file holds something other than the expected object.
-    #[error("{} holds {found}, not an object of cache entries; is it the right file?", path.display())]
-    NotAnObject {
-        /// The file.
-        path: PathBuf,
-        /// What it holds (`an array`).
-        found: String,
-    },
+}
+
+fn nothing_message(dir: Option<&std::path::Path>, found: &[String]) -> String {
+    let place = dir.map_or("the files given".to_owned(), |d| d.display().to_string());
+    let mut msg = format!(
+        "found no GenreUpdater cache in {place}: give GenreUpdater's logs directory (the one \
+         with cache/ and last_incremental_run.log) or its cache directory"
+    );
+    if found.is_empty() {
+        msg.push_str("; it holds no files");
+    } else {
+        msg.push_str(". What it holds:");
+        for f in found {
+            msg.push_str("\n  ");
+            msg.push_str(f);
+        }
+    }
+    msg
 }

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use trackcache_protocol::{ErrorReply, Response, SetAlbumYear, SetApiResult};
+use trackcache_protocol::{ErrorReply, KvSet, Response, SetAlbumYear, SetApiResult};
 
-use super::fields::describe;
-use super::{Origin, Skipped};
+use super::fields::{describe, short};
+use super::{Origin, Skipped, SourceFile};
 use crate::ClientError;
 
 /// How many entries a report shows for each skip reason.
@@ -15,6 +15,8 @@ pub const EXAMPLES_PER_REASON: usize = 3;
 
 /// Skip reason: the daemon kept a better year it already had.
 const LOWER_CONFIDENCE: &str = "a year with a higher confidence is already cached";
+/// Skip reason: the daemon's last run is later than the one imported.
+const LATER_RUN: &str = "the daemon has a later last run (the later one counts)";
 
 /// The outcome of an import (or, for a dry run, of reading the files).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,8 +25,31 @@ pub struct Report {
     pub album_years: usize,
     /// API answers stored.
     pub api: usize,
+    /// Generic-cache entries stored.
+    pub generic: usize,
+    /// The last run recorded (Unix ms), when one was.
+    pub last_run: Option<u64>,
     /// Everything not stored, in the order met.
     pub skipped: Vec<Skipped>,
+}
+
+/// What became of one file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileTally {
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// What it holds (`album_years`, `not_a_cache`, ...).
+    pub holds: &'static str,
+    /// What it holds, and why it was not imported if it was not, for a person.
+    pub what: String,
+    /// The option that named it, when one did.
+    pub given_as: Option<&'static str>,
+    /// Records read from it.
+    pub records: usize,
+    /// Records imported (or, in a dry run, that would be sent).
+    pub imported: usize,
+    /// Records skipped.
+    pub skipped: usize,
 }
 
 /// The skips that share a reason.
@@ -91,6 +116,64 @@ impl Report {
             Err(e) => self.refused(origin, &set.artist, &set.album, e),
         }
         Ok(())
+    }
+
+    /// Counts the daemon's reply to one generic-cache `KvSet`.
+    pub fn generic_reply(
+        &mut self,
+        origin: &Origin,
+        set: &KvSet,
+        reply: Result<Response, ErrorReply>,
+    ) -> Result<(), ClientError> {
+        match reply {
+            Ok(Response::KvStored(_)) => self.generic += 1,
+            Ok(other) => return Err(unexpected("KvSet", &other)),
+            Err(e) => {
+                let detail = format!("{}/{}", set.namespace, short(&set.key, 40));
+                self.skip(origin, &e.message, detail);
+            }
+        }
+        Ok(())
+    }
+
+    /// The last run `at_ms` of `origin` was recorded.
+    pub fn last_run_recorded(&mut self, at_ms: u64) {
+        self.last_run = Some(self.last_run.map_or(at_ms, |t| t.max(at_ms)));
+    }
+
+    /// The last run of `origin` was not recorded: the daemon's is later.
+    pub fn last_run_kept(&mut self, origin: &Origin, at_ms: u64, current_ms: u64) {
+        let when = |ms: u64| {
+            humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms),
+            )
+        };
+        let detail = format!("{} here, {} in the daemon", when(at_ms), when(current_ms));
+        self.skip(origin, LATER_RUN, detail);
+    }
+
+    /// What became of each file: its records, less those skipped from it.
+    pub fn tally(&self, files: &[SourceFile]) -> Vec<(String, FileTally)> {
+        let mut skipped: HashMap<&str, usize> = HashMap::new();
+        for s in &self.skipped {
+            *skipped.entry(s.origin.file()).or_default() += 1;
+        }
+        files
+            .iter()
+            .map(|f| {
+                let skipped = skipped.get(f.name.as_str()).copied().unwrap_or(0);
+                let tally = FileTally {
+                    path: f.path.clone(),
+                    holds: f.holds.name(),
+                    what: f.holds.describe(),
+                    given_as: f.given_as,
+                    records: f.records,
+                    imported: f.records.saturating_sub(skipped),
+                    skipped,
+                };
+                (f.name.clone(), tally)
+            })
+            .collect()
     }
 
     /// The skips grouped by reason, most frequent first (ties in the order

@@ -203,6 +203,32 @@ def test_lookup_gives_one_lease_and_the_others_wait(daemon: Daemon) -> None:
         assert isinstance(b.lookup_album_year("Radiohead", "OK Computer"), trackcache.AlbumYear)
 
 
+def test_a_failed_fetch_reaches_the_waiting_caller(daemon: Daemon) -> None:
+    with daemon.client() as a, daemon.client() as b:
+        assert isinstance(a.lookup_kv("pages", "home", lease_ms=10_000), trackcache.Lease)
+        raised: List[BaseException] = []
+
+        def wait() -> None:
+            try:
+                b.lookup_kv("pages", "home", wait_ms=10_000)
+            except trackcache.FetchFailed as e:
+                raised.append(e)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        wait_until(
+            "the second lookup to wait on the lease",
+            lambda: (a.stats().content_type("generic") or trackcache.types.ContentTypeStats("", None, "")).coalesced == 1,
+        )
+        with daemon.client() as other:  # b is busy waiting: one call at a time per client
+            assert other.fail_lease("kv", "503 from the source", namespace="pages", key="home") is False
+        assert a.fail_lease("kv", "503 from the source", namespace="pages", key="home") is True
+        waiter.join(timeout=10)
+        assert len(raised) == 1 and raised[0].error == "503 from the source"
+        # The failure is not cached: the next caller fetches itself.
+        assert isinstance(b.lookup_kv("pages", "home"), trackcache.Lease)
+
+
 def test_lookup_of_kv_and_api_and_a_lease_that_lapses(client: trackcache.Client, daemon: Daemon) -> None:
     assert isinstance(client.lookup_kv("ns", "k"), trackcache.Lease)
     client.kv_set("ns", "k", "v")
@@ -300,3 +326,36 @@ def test_timeout_is_typed(daemon: Daemon) -> None:
             impatient.lookup_kv("t", "k", wait_ms=2_000)
         assert time.monotonic() - start < 1.5
         assert impatient.ping()  # a fresh connection after the timeout
+
+
+def test_declare_namespace_is_idempotent_and_kept(make_daemon: Callable[..., Daemon]) -> None:
+    d = make_daemon('[cache.namespaces.mb]\nttl_secs = 60\n')
+    with d.client() as c:
+        first = c.declare_namespace("search", ttl_ms=86_400_000, negative_ttl_ms=3_600_000, max_entries=10_000, persistent=True)
+        assert first.changed and first.overridden == []
+        ns = first.namespace
+        assert (ns.ttl_ms, ns.negative_ttl_ms, ns.max_entries, ns.persistent, ns.origin) == (
+            86_400_000, 3_600_000, 10_000, True, "declared",
+        )
+        assert c.declare_namespace("search", ttl_ms=86_400_000, negative_ttl_ms=3_600_000, max_entries=10_000, persistent=True).changed is False
+        over = c.declare_namespace("mb", ttl_ms=0, strategy="hybrid")
+        assert over.overridden == ["ttl"] and over.namespace.ttl_ms == 60_000 and over.namespace.strategy == "hybrid"
+        with pytest.raises(trackcache.BadRequest) as e:
+            c.declare_namespace("x", strategy="event-driven")
+        assert "event_driven" in str(e.value)
+        assert c.status().strategies["album_year"] == "hybrid"
+    d.restart()
+    with d.client() as c:
+        ns = c.stats().namespace("search")
+        assert ns is not None and ns.origin == "declared" and ns.ttl_ms == 86_400_000
+
+
+def test_manual_invalidations_are_events(lib_daemon: Daemon) -> None:
+    with lib_daemon.client() as c:
+        since = c.track_count().seq
+        c.set_album_year("Pink Floyd", "The Wall", 1979)
+        assert c.invalidate_album("Pink Floyd", "The Wall") == 1
+        events = c.changes(since).events
+        manual = [e for e in events if isinstance(e, trackcache.ManualInvalidation)]
+        assert len(manual) == 1
+        assert (manual[0].target, manual[0].dropped, manual[0].raw["album"]) == ("album", 1, "The Wall")

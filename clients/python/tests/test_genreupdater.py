@@ -209,8 +209,14 @@ def test_invalidate_for_track_and_everything(lib_daemon: Daemon) -> None:
         cache.set("tracks_Radiohead", [4])
         await cache.store_album_year("Pink Floyd", "The Wall", "1979")
         await cache.set_cached_api_result("Pink Floyd", "The Wall", "musicbrainz", "1979")
+        with lib_daemon.client() as c:
+            since = c.track_count().seq
         await cache.invalidate_for_track(TrackDict())
         assert [cache.get(k) for k in ("tracks_all", "tracks_Pink Floyd", "tracks_The Pink Floyd")] == [None] * 3
+        with lib_daemon.client() as c:
+            reported = [e for e in c.changes(since).events if isinstance(e, trackcache.ManualInvalidation)]
+        # The report reaches the daemon's other clients as events.
+        assert [(e.target, e.raw.get("id")) for e in reported] == [("album", None), ("track", "A1")]
         assert cache.get("tracks_Radiohead") == [4]
         assert await cache.get_album_year("Pink Floyd", "The Wall") is None
         assert await cache.get_cached_api_result("Pink Floyd", "The Wall", "musicbrainz") is None

@@ -72,22 +72,43 @@ def test_stats_and_reset(daemon: Daemon) -> None:
     cache.get("zz")
     s = cache.stats()
     assert (s["size"], s["hits"], s["misses"], s["hit_rate"]) == (2, 3, 1, "75.00%")
-    assert s["max_size"] == 10_000  # the bound the daemon enforces (its default config)
+    assert s["max_size"] == 500  # declared: the daemon enforces it
     cache.clear()  # keeps the counters, as musicdl
     assert cache.stats()["hits"] == 3 and cache.stats()["size"] == 0
     cache.reset_stats()
     assert cache.stats()["hits"] == 0 and cache.stats()["misses"] == 0
 
 
-def test_the_namespace_policy_from_the_daemon_config(make_daemon: Callable[..., Daemon]) -> None:
+def test_the_daemon_config_wins_over_the_declaration(make_daemon: Callable[..., Daemon]) -> None:
     daemon = make_daemon('[cache.namespaces."md.bounded"]\nmax_entries = 3\n')
-    cache = TTLCache(max_size=3, ttl_seconds=60, namespace="md.bounded", socket=daemon.socket)
+    cache = TTLCache(max_size=100, ttl_seconds=60, namespace="md.bounded", socket=daemon.socket)
     for i in range(5):
         cache.set(f"k{i}", i)
     cache.get("k4")
     s = cache.stats()
-    assert s["size"] == 3 and s["max_size"] == 3
+    assert s["size"] == 3 and s["max_size"] == 3 and s["ttl_seconds"] == 60
     assert cache.get("k0") is None and cache.get("k4") == 4  # least recently used went first
+    assert cache.declared().overridden == ["max_entries"]
+    assert cache.declared().namespace.origin == "config"
+
+
+def test_the_declared_policy_is_enforced_and_kept(make_daemon: Callable[..., Daemon]) -> None:
+    daemon = make_daemon()
+    spotify = TTLCache(max_size=2, ttl_seconds=86400, namespace="musicdl.spotify", persistent=True, socket=daemon.socket)
+    for i in range(3):
+        spotify.set(f"album:{i}", {"n": i})
+    assert spotify.get("album:0") is None  # the declared bound, enforced by the daemon
+    with daemon.client() as c:
+        entry = c.kv_get("musicdl.spotify", "album:2")
+        assert 86_000_000 < (entry.expires_in_ms or 0) <= 86_400_000  # the declared TTL
+    spotify.close()
+    daemon.restart()
+    with daemon.client() as c:
+        ns = c.stats().namespace("musicdl.spotify")
+        assert ns is not None and (ns.origin, ns.persistent, ns.max_entries) == ("declared", True, 2)
+    again = TTLCache(max_size=2, ttl_seconds=86400, namespace="musicdl.spotify", persistent=True, socket=daemon.socket)
+    assert again.get("album:2") == {"n": 2}  # kept across the restart
+    assert again.declared().changed is False  # the same declaration: nothing to do
 
 
 def test_shared_between_processes_and_threads(daemon: Daemon) -> None:
@@ -115,7 +136,7 @@ def test_shared_between_processes_and_threads(daemon: Daemon) -> None:
 
 
 def test_an_unreachable_daemon_raises(daemon: Daemon) -> None:
-    cache = TTLCache(namespace="md.x", socket="/tmp/tcpy-none.sock")
+    cache = TTLCache(namespace="md.x", socket="/tmp/tcpy-none.sock")  # making it never fails
     try:
         cache.get("k")
     except trackcache.DaemonNotRunning as e:

@@ -196,15 +196,24 @@ impl AlbumYears {
         dropped.unwrap_or_default()
     }
 
-    /// Drops entries whose stored album fingerprint differs from `current(pair)`.
-    pub fn invalidate_stale(&self, current: impl Fn(&AlbumPair) -> u64) -> Vec<Arc<str>> {
+    /// Drops entries whose stored album fingerprint differs from the
+    /// album's now, unless the library now agrees with the entry: `current`
+    /// gives a pair's fingerprint and the year all its dated tracks carry.
+    /// (Decision 0009: a change that brings the album to the cached year
+    /// leaves nothing stale. The entry keeps its old fingerprint, so the
+    /// next change is checked against the library again.)
+    pub fn invalidate_stale(
+        &self,
+        current: impl Fn(&AlbumPair) -> (u64, Option<i32>),
+    ) -> Vec<Arc<str>> {
         let dropped = self.caches.with_ns(&self.ns, |n| {
             let stale: Vec<Arc<str>> = n
                 .iter()
                 .filter_map(|(k, e)| {
                     let r = decode(&e.value)?;
                     let pair = AlbumPair::new(&r.artist, &r.album)?;
-                    (current(&pair) != r.fingerprint).then(|| k.clone())
+                    let (fingerprint, year) = current(&pair);
+                    (fingerprint != r.fingerprint && year != Some(r.year)).then(|| k.clone())
                 })
                 .collect();
             Ok(self.caches.invalidate_in(n, &self.ns, &stale))

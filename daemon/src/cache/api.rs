@@ -167,15 +167,12 @@ impl ApiAnswers {
 
     /// Drops every answer about an artist's albums.
     pub fn invalidate_artist(&self, artist: &str) -> Vec<(&'static str, Arc<str>)> {
-        self.invalidate_prefix(&format!("{}{SEP}", normalize(artist)), ApiScope::All)
+        self.invalidate_prefix(&format!("{}{SEP}", normalize(artist)), ApiScope::ALL)
     }
 
     fn invalidate_prefix(&self, prefix: &str, scope: ApiScope) -> Vec<(&'static str, Arc<str>)> {
         let mut out = Vec::new();
-        for (ns, ct) in &self.names {
-            if scope == ApiScope::Retryable && *ct == types::SUCCESSFUL_API {
-                continue;
-            }
+        for (ns, ct) in self.names.iter().filter(|(_, ct)| scope.contains(ct)) {
             let dropped = self.caches.with_ns(ns, |n| {
                 let keys = n.keys_with_prefix(prefix);
                 Ok(self.caches.invalidate_in(n, ns, &keys))

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
-use trackcache_protocol::{CacheTotals, KvLookup, KvSetRef, KvStored, NamespaceStats, StatsReport};
+use trackcache_protocol::{KvLookup, KvSetRef, KvStored};
 
 use super::expiry::Schedule;
 use super::names::{internal_name, validate_key, validate_namespace, MAX_NAMESPACES};
 use super::namespace::{Entry, EntryTooLarge, Namespace, SetOutcome};
 use super::persist::fields;
 use crate::clock;
-use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy};
+use crate::config::{CachePolicies, ContentPolicies, NamespacePolicy, Strategy};
 use crate::store::{Epoch, KvFields, Store, StoreError, WriteFailure};
 
 /// Why a cache operation was refused.
@@ -75,17 +75,26 @@ impl Caches {
             gate: parking_lot::RwLock::new(()),
         };
         cache.load()?;
+        cache.create_declared();
         // Start from a clean snapshot: what the journal replayed goes into
         // it, expired entries drop out, old segments are deleted.
         cache.compact()?;
         Ok(cache)
     }
 
+    /// A namespace's policy: a content type's, a declared one (under the
+    /// config file's settings), or the config file's (`declare.rs`).
     pub(super) fn policy_of(&self, ns: &str) -> NamespacePolicy {
-        self.internal.get(ns).map_or_else(
-            || self.policies.read().for_namespace(ns).clone(),
-            |p| p.read().clone(),
-        )
+        if let Some(p) = self.internal.get(ns) {
+            return p.read().clone();
+        }
+        let policies = self.policies.read();
+        match self.store.declaration(ns) {
+            Some(d) => {
+                policies.over_declared(ns, super::declare::declared_policy(&policies.default, &d))
+            }
+            None => policies.for_namespace(ns).clone(),
+        }
     }
 
     pub(super) fn new_namespace(&self, ns: &str) -> Namespace {
@@ -218,13 +227,18 @@ impl Caches {
         })
     }
 
-    /// Drops every client entry tagged `tag`; returns (namespace, key) pairs.
-    pub fn invalidate_tag(&self, tag: &str) -> Vec<(String, Arc<str>)> {
+    /// Drops every client entry tagged `tag` in the namespaces whose
+    /// strategy `reacts` accepts; returns (namespace, key) pairs.
+    pub fn invalidate_tag(
+        &self,
+        tag: &str,
+        reacts: impl Fn(Strategy) -> bool,
+    ) -> Vec<(String, Arc<str>)> {
         let mut map = self.namespaces.lock();
         let mut out = Vec::new();
         for (name, n) in map
             .iter_mut()
-            .filter(|(name, _)| !self.internal.contains_key(*name))
+            .filter(|(name, n)| !self.internal.contains_key(*name) && reacts(n.policy().strategy))
         {
             let keys = n.keys_tagged(tag);
             for k in self.invalidate_in(n, name, &keys) {
@@ -237,6 +251,16 @@ impl Caches {
     /// Whether a namespace is written to disk.
     pub fn is_persistent(&self, ns: &str) -> bool {
         self.policy_of(ns).persistent
+    }
+
+    /// The strategy of client namespaces that have none of their own.
+    pub fn default_strategy(&self) -> Strategy {
+        self.policies.read().default.strategy
+    }
+
+    /// A namespace's invalidation strategy (an internal name for a content type).
+    pub fn strategy_of(&self, ns: &str) -> Strategy {
+        self.policy_of(ns).strategy
     }
 
     /// Names of the client namespaces.
@@ -324,46 +348,6 @@ impl Caches {
             };
             Ok((n.clear(), epoch))
         })
-    }
-
-    /// Stats of one namespace (internal ones included).
-    pub fn namespace_stats(&self, ns: &str) -> NamespaceStats {
-        let map = self.namespaces.lock();
-        map.get(ns).map_or_else(
-            || Namespace::new(self.policy_of(ns)).stats(ns),
-            |n| n.stats(ns),
-        )
-    }
-
-    /// One stats row per client namespace, sorted by name.
-    pub fn stats(&self) -> StatsReport {
-        let map = self.namespaces.lock();
-        let mut namespaces: Vec<_> = map
-            .iter()
-            .filter(|(name, _)| !self.internal.contains_key(*name))
-            .map(|(name, n)| n.stats(name))
-            .collect();
-        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
-        StatsReport {
-            namespaces,
-            content_types: Vec::new(),
-        }
-    }
-
-    /// Totals over every client namespace.
-    pub fn totals(&self) -> CacheTotals {
-        let mut t = CacheTotals::default();
-        for s in self.stats().namespaces {
-            t.namespaces += 1;
-            t.entries += s.entries;
-            t.bytes += s.bytes;
-            t.hits += s.hits;
-            t.negative_hits += s.negative_hits;
-            t.misses += s.misses;
-            t.expirations += s.expirations;
-            t.evictions += s.evictions;
-        }
-        t
     }
 
     pub(super) fn forget_on_disk(&self, ns: &str, key: &str) {

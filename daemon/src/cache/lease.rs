@@ -1,8 +1,10 @@
 //! Leases for single flight: the first caller to miss a key gets a lease and
 //! fetches the value; later callers wait for the holder's set (any set of
 //! the key completes the lease), or take the lease over when it expires or
-//! its holder's connection closes. So several local apps sharing one daemon
-//! ask a rate-limited API once per key.
+//! its holder's connection closes. A holder whose fetch failed says so
+//! (`fail`): the callers waiting then get its error instead of fetching in
+//! turn. So several local apps sharing one daemon ask a rate-limited API
+//! once per key.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -17,7 +19,30 @@ use crate::keys::LeaseKey;
 struct Lease {
     holder: u64,
     expires_at: Instant,
-    done: Arc<Notify>,
+    done: Arc<Done>,
+}
+
+/// How a lease ended, for the callers waiting on it.
+#[derive(Default)]
+pub struct Done {
+    notify: Notify,
+    failure: Mutex<Option<String>>,
+}
+
+impl Done {
+    /// Resolves when the lease completes, is released or fails.
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
+    }
+
+    /// The holder's error, when it reported one.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().clone()
+    }
+
+    fn wake(&self) {
+        self.notify.notify_waiters();
+    }
 }
 
 /// What `acquire` found.
@@ -31,8 +56,8 @@ pub enum Acquire {
     },
     /// Someone else holds it: wait on `done` (at most until `expires_at`).
     Held {
-        /// Notified when the lease completes or is released.
-        done: Arc<Notify>,
+        /// Notified when the lease completes, is released or fails.
+        done: Arc<Done>,
         /// When the holder's lease runs out.
         expires_at: Instant,
     },
@@ -67,12 +92,12 @@ impl Leases {
             Lease {
                 holder: conn,
                 expires_at: now + lease,
-                done: Arc::new(Notify::new()),
+                done: Arc::new(Done::default()),
             },
         );
         match old {
             // An expired lease taken over: its waiters re-check and re-queue.
-            Some(old) => old.done.notify_waiters(),
+            Some(old) => old.done.wake(),
             None => {
                 self.held.fetch_add(1, Ordering::Release);
             }
@@ -92,8 +117,24 @@ impl Leases {
     pub fn complete(&self, key: &LeaseKey) {
         if let Some(l) = self.table.lock().remove(key) {
             self.held.fetch_sub(1, Ordering::Release);
-            l.done.notify_waiters();
+            l.done.wake();
         }
+    }
+
+    /// The holder `conn` could not fetch `key`: the lease ends and its
+    /// waiters get `error`. False (and nothing changes) when `conn` does not
+    /// hold the lease.
+    pub fn fail(&self, key: &LeaseKey, conn: u64, error: &str) -> bool {
+        let mut table = self.table.lock();
+        if table.get(key).is_none_or(|l| l.holder != conn) {
+            return false;
+        }
+        if let Some(l) = table.remove(key) {
+            self.held.fetch_sub(1, Ordering::Release);
+            *l.done.failure.lock() = Some(error.to_owned());
+            l.done.wake();
+        }
+        true
     }
 
     /// A connection closed: its leases end and their waiters wake.
@@ -102,7 +143,7 @@ impl Leases {
         table.retain(|_, l| {
             if l.holder == conn {
                 self.held.fetch_sub(1, Ordering::Release);
-                l.done.notify_waiters();
+                l.done.wake();
                 false
             } else {
                 true
@@ -198,5 +239,35 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), wait)
             .await
             .expect("woken");
+        assert_eq!(done.failure(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failure_reaches_the_waiters_and_only_the_holder_may_report_it() {
+        let l = Leases::default();
+        l.acquire(&key("k"), 1, Duration::from_secs(30));
+        let Acquire::Held { done, .. } = l.acquire(&key("k"), 2, Duration::from_secs(30)) else {
+            panic!("held")
+        };
+        let wait = done.notified();
+        tokio::pin!(wait);
+        wait.as_mut().enable();
+        assert!(
+            !l.fail(&key("k"), 2, "not yours"),
+            "a waiter cannot fail it"
+        );
+        assert!(l.fail(&key("k"), 1, "exit status 3"));
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .expect("woken");
+        assert_eq!(done.failure().as_deref(), Some("exit status 3"));
+        assert!(l.is_empty() && !l.any_held());
+        assert!(
+            matches!(
+                l.acquire(&key("k"), 2, Duration::from_secs(30)),
+                Acquire::Granted { .. }
+            ),
+            "a later caller fetches again"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod album_year;
 pub mod api;
+mod declare;
 mod entry;
 mod expiry;
 mod generic;
@@ -13,7 +14,9 @@ mod names;
 mod namespace;
 mod persist;
 mod reconfigure;
+mod report;
 
+pub use declare::Declared;
 pub use generic::{CacheError, Caches};
 pub use names::{internal_name, validate_namespace, MAX_KEY_LEN, MAX_NAMESPACES};
 pub use namespace::{Counters, Entry, EntryTooLarge, Namespace, SetOutcome};

@@ -25,6 +25,10 @@ pub struct Namespace {
     counters: Counters,
 }
 
+fn ms(d: Option<std::time::Duration>) -> Option<u64> {
+    d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 fn entry_size(key: &str, e: &Entry) -> u64 {
     (key.len() + e.value.len()) as u64
 }
@@ -365,6 +369,10 @@ impl Namespace {
             deletes: c.deletes,
             expirations: c.expirations,
             evictions: c.evictions,
+            ttl_ms: ms(self.policy.ttl),
+            negative_ttl_ms: ms(self.policy.negative_ttl),
+            strategy: self.policy.strategy.name().to_owned(),
+            origin: String::new(),
         }
     }
 }

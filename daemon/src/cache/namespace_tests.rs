@@ -9,6 +9,7 @@ fn policy(max_entries: u64, max_bytes: u64) -> NamespacePolicy {
         max_entries,
         max_bytes,
         persistent: false,
+        strategy: crate::config::Strategy::TimeBased,
     }
 }
 

@@ -18,6 +18,7 @@ pub fn status(d: &Daemon) -> Response {
         cache: d.caches.totals(),
         library: d.library.get().map(|l| l.status()),
         store: store_status(d),
+        strategies: super::stats::strategies(d),
     }))
 }
 

@@ -5,7 +5,8 @@
 //! and its reply goes out by id when it is ready, so the requests pipelined
 //! behind it, the connection's event stream and every other connection go
 //! on meanwhile. Store reads run on the blocking pool, off the request
-//! threads. At shutdown a waiting request ends at once with `shutting_down`.
+//! threads, where the connection also encodes their replies. At shutdown a
+//! waiting request ends at once with `shutting_down`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,16 +15,20 @@ use std::sync::Arc;
 use trackcache_protocol::{ErrorCode, ErrorReply, Request, Response};
 
 use super::{domain, library};
-use crate::error::Refusal;
 use crate::state::Daemon;
 
 /// A request's answer, to be awaited on a task of its own.
 pub type Deferred = Pin<Box<dyn Future<Output = Result<Response, ErrorReply>> + Send>>;
 
+/// A handler that reads the store, to run on the blocking pool.
+pub type Blocking = Box<dyn FnOnce(&Daemon) -> Result<Response, ErrorReply> + Send>;
+
 /// Where a request is answered.
 pub enum Route {
     /// By a future, polled once and run as a task if it waits.
     Deferred(Deferred),
+    /// By a handler on the blocking pool (where its reply is also encoded).
+    Blocking(Blocking),
     /// By `dispatch`, in line.
     Now(Request),
 }
@@ -45,9 +50,15 @@ pub fn deferred(daemon: &Arc<Daemon>, conn_id: u64, request: Request) -> Route {
         Request::Rescan { wait: true } => {
             Box::pin(async move { library::rescan(&d, true).await.map_err(ErrorReply::from) })
         }
-        Request::ListTracks(q) => blocking(d, move |d| library::list(d, &q)),
+        Request::ListTracks(q) => {
+            return Route::Blocking(Box::new(move |d| {
+                library::list(d, &q).map_err(ErrorReply::from)
+            }))
+        }
         Request::Changes { since_seq, limit } => {
-            blocking(d, move |d| library::changes(d, since_seq, limit))
+            return Route::Blocking(Box::new(move |d| {
+                library::changes(d, since_seq, limit).map_err(ErrorReply::from)
+            }))
         }
         other => return Route::Now(other),
     };
@@ -64,20 +75,4 @@ pub fn deferred(daemon: &Arc<Daemon>, conn_id: u64, request: Request) -> Route {
             answer = answer => answer,
         }
     }))
-}
-
-/// Runs a handler that reads the store on the blocking pool.
-fn blocking(
-    d: Arc<Daemon>,
-    f: impl FnOnce(&Daemon) -> Result<Response, Refusal> + Send + 'static,
-) -> Deferred {
-    Box::pin(async move {
-        match tokio::task::spawn_blocking(move || f(&d)).await {
-            Ok(answer) => answer.map_err(ErrorReply::from),
-            Err(e) => Err(ErrorReply::new(
-                ErrorCode::INTERNAL,
-                format!("the request failed: {e}; this is a bug"),
-            )),
-        }
-    })
 }

@@ -184,7 +184,23 @@ pub async fn lookup(
             _ = &mut woken => {}
             _ = tokio::time::sleep_until(deadline.min(expires_at).into()) => {}
         }
+        if let Some(error) = done.failure() {
+            return Ok(Response::Lookup(LookupOutcome::Failed { error }));
+        }
     }
+}
+
+/// `FailLease`: the caller's fetch failed; its waiters get the error.
+pub fn fail_lease(
+    d: &Daemon,
+    conn_id: u64,
+    key: &CacheKey,
+    error: &str,
+) -> Result<Response, Refusal> {
+    let (lkey, _) = lease_key(key)?;
+    Ok(Response::LeaseFailed {
+        held: d.leases.fail(&lkey, conn_id, error),
+    })
 }
 
 /// `Invalidate`: drops, waits until the drops are durable, then logs and

@@ -1,6 +1,7 @@
-//! Generic-cache requests: `KvGet`, `KvSet`, `KvDelete`, `KvClearNamespace`.
+//! Generic-cache requests: `KvGet`, `KvSet`, `KvDelete`, `KvClearNamespace`,
+//! `DeclareNamespace`.
 
-use trackcache_protocol::{KvSetRef, Response};
+use trackcache_protocol::{KvSetRef, NamespaceDecl, Response};
 
 use super::Ctx;
 use crate::error::Refusal;
@@ -32,6 +33,24 @@ pub fn delete(d: &Daemon, ctx: &mut Ctx, ns: &str, key: &str) -> Result<Response
     let (existed, epoch) = d.caches.delete(ns, key)?;
     ctx.wrote(epoch);
     Ok(Response::KvDeleted { existed })
+}
+
+/// `DeclareNamespace`: answered once the declaration is durable.
+pub fn declare(d: &Daemon, ctx: &mut Ctx, decl: &NamespaceDecl) -> Result<Response, Refusal> {
+    let declared = d.caches.declare(decl)?;
+    ctx.wrote(declared.epoch);
+    if declared.changed {
+        tracing::info!(
+            namespace = %decl.namespace,
+            overridden = ?declared.overridden,
+            "namespace declared"
+        );
+    }
+    Ok(Response::NamespaceDeclared {
+        changed: declared.changed,
+        overridden: declared.overridden,
+        namespace: Box::new(declared.stats),
+    })
 }
 
 /// `KvClearNamespace`.

@@ -46,8 +46,14 @@ pub fn albums(d: &Daemon, artist: Option<&str>) -> Result<Response, Refusal> {
 }
 
 /// `Changes`.
+/// A page holds at most a quarter of the frame maximum (JSON may be larger
+/// than bincode), and always at least one event: every event fits
+/// (`event_bound`), so a client can always step past any one.
 pub fn changes(d: &Daemon, since: u64, limit: u32) -> Result<Response, Refusal> {
-    Ok(Response::Changes(library(d)?.changes(since, limit)?))
+    let budget = u64::from(d.config.max_frame_len) / 4;
+    Ok(Response::Changes(
+        library(d)?.changes(since, limit, budget)?,
+    ))
 }
 
 /// `Rescan`.

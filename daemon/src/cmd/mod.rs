@@ -10,7 +10,7 @@ pub mod library;
 mod runs;
 mod stats;
 
-pub use deferred::{deferred, Deferred, Route};
+pub use deferred::{deferred, Blocking, Deferred, Route};
 
 use trackcache_protocol::{ErrorCode, ErrorReply, HotRequest, Request, Response};
 
@@ -111,6 +111,8 @@ async fn answer(daemon: &Daemon, ctx: &mut Ctx, request: Request) -> Result<Resp
         Request::ConfigStatus => Ok(Response::ConfigStatus(Box::new(
             daemon.config_state.status(),
         ))),
+        Request::DeclareNamespace(decl) => kv::declare(daemon, ctx, &decl),
+        Request::FailLease { key, error } => domain::fail_lease(daemon, ctx.conn_id, &key, &error),
         Request::Subscribe { .. } => Err(Refusal::new(
             ErrorCode::INTERNAL,
             "Subscribe is handled by the connection; this is a bug",

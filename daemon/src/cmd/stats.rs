@@ -5,7 +5,10 @@ use trackcache_protocol::{ContentTypeStats, NamespaceStats, StatsReport};
 
 use crate::cache::api::API_TYPES;
 use crate::cache::internal_name;
-use crate::config::types;
+use crate::config::{types, Strategy};
+
+/// The library snapshot follows the library's events; it has no TTL.
+const TRACK_METADATA_STRATEGY: Strategy = Strategy::EventDriven;
 use crate::state::Daemon;
 
 fn row(
@@ -42,21 +45,22 @@ pub fn report(d: &Daemon) -> StatsReport {
         .map_or((0, (0, 0)), |l| (l.track_count(), l.lookups()));
     rows.push(ContentTypeStats {
         name: types::TRACK_METADATA.into(),
-        strategy: "event-driven".into(),
+        strategy: TRACK_METADATA_STRATEGY.name().into(),
         entries: tracks,
         hits: found,
         misses: missing,
         ..ContentTypeStats::default()
     });
     for ct in [types::ALBUM_YEAR].into_iter().chain(API_TYPES) {
-        let Some(p) = d.config.content.get(ct) else {
+        if d.config.content.get(ct).is_none() {
             continue;
-        };
+        }
         let ns = internal_name(ct);
         let s = d.caches.namespace_stats(&ns);
         // The live policy: a config reload may have changed it.
-        let ttl = d.caches.current_policy(&ns).ttl.map(|t| t.as_secs());
-        rows.push(row(d, ct, p.strategy.name(), ttl, &s));
+        let policy = d.caches.current_policy(&ns);
+        let ttl = policy.ttl.map(|t| t.as_secs());
+        rows.push(row(d, ct, policy.strategy.name(), ttl, &s));
     }
     let mut generic = NamespaceStats::default();
     for n in &report.namespaces {
@@ -70,8 +74,32 @@ pub fn report(d: &Daemon) -> StatsReport {
         generic.expirations += n.expirations;
         generic.evictions += n.evictions;
     }
-    let ttl = d.caches.default_policy().ttl.map(|t| t.as_secs());
-    rows.push(row(d, types::GENERIC, "time-based", ttl, &generic));
+    let default = d.caches.default_policy();
+    let ttl = default.ttl.map(|t| t.as_secs());
+    rows.push(row(
+        d,
+        types::GENERIC,
+        default.strategy.name(),
+        ttl,
+        &generic,
+    ));
     report.content_types = rows;
     report
+}
+
+/// Each content type's strategy, for `status`: the same as `stats` shows.
+pub fn strategies(d: &Daemon) -> Vec<(String, String)> {
+    let mut out = vec![(
+        types::TRACK_METADATA.to_owned(),
+        TRACK_METADATA_STRATEGY.name().to_owned(),
+    )];
+    for ct in [types::ALBUM_YEAR].into_iter().chain(API_TYPES) {
+        let s = d.caches.strategy_of(&internal_name(ct));
+        out.push((ct.to_owned(), s.name().to_owned()));
+    }
+    out.push((
+        types::GENERIC.to_owned(),
+        d.caches.default_strategy().name().to_owned(),
+    ));
+    out
 }

@@ -9,25 +9,55 @@ use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, NamespacePolicy};
 
-/// A content type's invalidation strategy (informational; the rules live in `invalidation`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What may drop a content type's entries besides its TTL, with
+/// GenreUpdater's four names. Which library changes each one reacts to is
+/// decided by `invalidation::rules::reacts` (its table is there); manual
+/// invalidation (`Invalidate`) is not a library change and drops entries
+/// whatever their strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Strategy {
-    /// Dropped by library events.
-    EventDriven,
-    /// Dropped when the TTL runs out.
+    /// Only the TTL: library changes never drop these entries.
     TimeBased,
-    /// TTL, events and the album fingerprint.
+    /// Library events (tracks added, removed, renamed, years changed).
+    EventDriven,
+    /// Fingerprint changes only: a track's file changed, or an album's
+    /// tracks or years no longer match the album fingerprint stored with
+    /// the entry.
+    FingerprintBased,
+    /// Both events and fingerprint changes.
     Hybrid,
 }
 
 impl Strategy {
-    /// Name used in stats.
+    /// Every strategy, in the order of the docs.
+    pub const ALL: [Strategy; 4] = [
+        Self::TimeBased,
+        Self::EventDriven,
+        Self::FingerprintBased,
+        Self::Hybrid,
+    ];
+
+    /// The name used in config files, stats and status (GenreUpdater's spelling).
     pub fn name(self) -> &'static str {
         match self {
-            Self::EventDriven => "event-driven",
-            Self::TimeBased => "time-based",
+            Self::TimeBased => "time_based",
+            Self::EventDriven => "event_driven",
+            Self::FingerprintBased => "fingerprint_based",
             Self::Hybrid => "hybrid",
         }
+    }
+
+    /// The strategy a name stands for; the error lists the names that exist.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown strategy {name:?}: use time_based, event_driven, fingerprint_based or hybrid"
+                )
+            })
     }
 }
 
@@ -89,6 +119,8 @@ pub struct ContentFile {
     pub max_entries: Option<u64>,
     /// Byte bound.
     pub max_bytes: Option<u64>,
+    /// What may drop entries besides the TTL.
+    pub strategy: Option<Strategy>,
 }
 
 /// One content type's resolved policy.
@@ -96,9 +128,7 @@ pub struct ContentFile {
 pub struct ContentPolicy {
     /// Name.
     pub name: &'static str,
-    /// Strategy.
-    pub strategy: Strategy,
-    /// TTL, bounds; always persistent.
+    /// TTL, bounds, strategy; always persistent.
     pub policy: NamespacePolicy,
 }
 
@@ -125,9 +155,14 @@ impl ContentPolicies {
             .find(|k| !DEFAULTS.iter().any(|d| d.0 == k.as_str()))
         {
             let known: Vec<&str> = DEFAULTS.iter().map(|d| d.0).collect();
+            let hint = if unknown == types::TRACK_METADATA {
+                "track_metadata is the library snapshot: it follows the library (event_driven) \
+                 and has no TTL or bound to set"
+            } else {
+                "generic entries are configured under [cache]"
+            };
             return Err(ConfigError::Invalid(format!(
-                "unknown content type [content_types.{unknown}]; configurable ones are {} \
-                 (generic entries are configured under [cache])",
+                "unknown content type [content_types.{unknown}]; configurable ones are {} ({hint})",
                 known.join(", ")
             )));
         }
@@ -144,17 +179,14 @@ impl ContentPolicies {
                 max_entries: over.max_entries.unwrap_or(max_entries),
                 max_bytes: over.max_bytes.unwrap_or(max_bytes),
                 persistent: true,
+                strategy: over.strategy.unwrap_or(strategy),
             };
             if policy.max_entries == 0 || policy.max_bytes == 0 {
                 return Err(ConfigError::Invalid(format!(
                     "[content_types.{name}]: max_entries and max_bytes must be at least 1"
                 )));
             }
-            types.push(ContentPolicy {
-                name,
-                strategy,
-                policy,
-            });
+            types.push(ContentPolicy { name, policy });
         }
         Ok(Self { types })
     }
@@ -177,7 +209,11 @@ mod tests {
         assert_eq!(ttl(types::FAILED_API), Some(3600));
         assert_eq!(ttl(types::ALBUM_YEAR), Some(2_592_000));
         assert_eq!(ttl(types::NEGATIVE), Some(2_592_000));
-        assert_eq!(p.get(types::ALBUM_YEAR).unwrap().strategy, Strategy::Hybrid);
+        let strategy = |n: &str| p.get(n).unwrap().policy.strategy;
+        assert_eq!(strategy(types::ALBUM_YEAR), Strategy::Hybrid);
+        assert_eq!(strategy(types::SUCCESSFUL_API), Strategy::EventDriven);
+        assert_eq!(strategy(types::FAILED_API), Strategy::TimeBased);
+        assert_eq!(strategy(types::NEGATIVE), Strategy::TimeBased);
         assert!(p.types.iter().all(|t| t.policy.persistent));
     }
 
@@ -190,13 +226,14 @@ mod tests {
                 ttl_secs: Some(2),
                 max_entries: Some(5),
                 max_bytes: None,
+                strategy: Some(Strategy::EventDriven),
             },
         );
         let p = ContentPolicies::from_file(&f).unwrap();
         let failed = &p.get(types::FAILED_API).unwrap().policy;
         assert_eq!(
-            (failed.ttl, failed.max_entries),
-            (Some(Duration::from_secs(2)), 5)
+            (failed.ttl, failed.max_entries, failed.strategy),
+            (Some(Duration::from_secs(2)), 5, Strategy::EventDriven)
         );
         f.insert("album_years".to_owned(), ContentFile::default());
         let err = ContentPolicies::from_file(&f).unwrap_err().to_string();
@@ -204,5 +241,34 @@ mod tests {
             err.contains("album_years") && err.contains("album_year,"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn strategies_are_spelled_as_in_genreupdater() {
+        let f = crate::config::FileConfig::parse(
+            "[content_types.album_year]\nstrategy = \"fingerprint_based\"\n",
+        )
+        .unwrap();
+        let p = ContentPolicies::from_file(&f.content_types).unwrap();
+        assert_eq!(
+            p.get(types::ALBUM_YEAR).unwrap().policy.strategy,
+            Strategy::FingerprintBased
+        );
+        let err = crate::config::FileConfig::parse(
+            "[content_types.album_year]\nstrategy = \"event-driven\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("event_driven"), "{err}");
+        for s in Strategy::ALL {
+            assert_eq!(Strategy::parse(s.name()), Ok(s));
+        }
+        assert!(Strategy::parse("ttl")
+            .unwrap_err()
+            .contains("fingerprint_based"));
+        let mut f = BTreeMap::new();
+        f.insert(types::TRACK_METADATA.to_owned(), ContentFile::default());
+        let err = ContentPolicies::from_file(&f).unwrap_err().to_string();
+        assert!(err.contains("library snapshot"), "{err}");
     }
 }

@@ -51,7 +51,7 @@ pub struct CacheFile {
 }
 
 /// One namespace policy as written in the file; missing fields inherit.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamespaceFile {
     /// Default TTL in seconds; 0 means entries never expire.
@@ -64,6 +64,8 @@ pub struct NamespaceFile {
     pub max_bytes: Option<u64>,
     /// Whether entries are written to disk and survive restarts.
     pub persistent: Option<bool>,
+    /// Which library changes drop tagged entries (`time_based` = none).
+    pub strategy: Option<super::Strategy>,
 }
 
 impl FileConfig {

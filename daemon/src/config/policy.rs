@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{file::CacheFile, ConfigError, NamespaceFile};
+use super::{file::CacheFile, ConfigError, NamespaceFile, Strategy};
 
 /// Default TTL of generic entries.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(900);
@@ -28,6 +28,9 @@ pub struct NamespacePolicy {
     pub max_bytes: u64,
     /// Written to disk and restored at start-up.
     pub persistent: bool,
+    /// Which library changes drop entries (for client namespaces: entries
+    /// carrying a matching tag).
+    pub strategy: Strategy,
 }
 
 impl Default for NamespacePolicy {
@@ -38,6 +41,8 @@ impl Default for NamespacePolicy {
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
             persistent: false,
+            // GenreUpdater's generic cache: only the TTL.
+            strategy: Strategy::TimeBased,
         }
     }
 }
@@ -48,14 +53,20 @@ fn secs(v: u64) -> Option<Duration> {
 
 impl NamespacePolicy {
     /// This policy with the fields the file sets replaced.
-    fn overlay(&self, f: &NamespaceFile, name: &str) -> Result<Self, ConfigError> {
-        let p = Self {
+    pub fn with_file(&self, f: &NamespaceFile) -> Self {
+        Self {
             ttl: f.ttl_secs.map_or(self.ttl, secs),
             negative_ttl: f.negative_ttl_secs.map_or(self.negative_ttl, secs),
             max_entries: f.max_entries.unwrap_or(self.max_entries),
             max_bytes: f.max_bytes.unwrap_or(self.max_bytes),
             persistent: f.persistent.unwrap_or(self.persistent),
-        };
+            strategy: f.strategy.unwrap_or(self.strategy),
+        }
+    }
+
+    /// `with_file`, refusing bounds of zero.
+    fn overlay(&self, f: &NamespaceFile, name: &str) -> Result<Self, ConfigError> {
+        let p = self.with_file(f);
         if p.max_entries == 0 || p.max_bytes == 0 {
             return Err(ConfigError::Invalid(format!(
                 "cache namespace {name}: max_entries and max_bytes must be at least 1"
@@ -72,6 +83,9 @@ pub struct CachePolicies {
     pub default: NamespacePolicy,
     /// Named namespaces; each inherits what it does not set from `default`.
     pub namespaces: BTreeMap<String, NamespacePolicy>,
+    /// The named namespaces' sections as written, so that a client's
+    /// declaration can be overridden field by field.
+    pub sections: BTreeMap<String, NamespaceFile>,
 }
 
 impl CachePolicies {
@@ -85,7 +99,36 @@ impl CachePolicies {
         Ok(Self {
             default,
             namespaces,
+            sections: f.namespaces.clone(),
         })
+    }
+
+    /// A declared namespace's policy: the declaration's `declared`, with
+    /// what the config file sets for the namespace winning.
+    pub fn over_declared(&self, namespace: &str, declared: NamespacePolicy) -> NamespacePolicy {
+        match self.sections.get(namespace) {
+            Some(f) => declared.with_file(f),
+            None => declared,
+        }
+    }
+
+    /// The fields the config file sets for `namespace` (which win over a
+    /// declaration), by the names the protocol uses.
+    pub fn overridden(&self, namespace: &str) -> Vec<&'static str> {
+        let Some(f) = self.sections.get(namespace) else {
+            return Vec::new();
+        };
+        [
+            ("ttl", f.ttl_secs.is_some()),
+            ("negative_ttl", f.negative_ttl_secs.is_some()),
+            ("max_entries", f.max_entries.is_some()),
+            ("max_bytes", f.max_bytes.is_some()),
+            ("persistent", f.persistent.is_some()),
+            ("strategy", f.strategy.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
     }
 
     /// The policy for `namespace`.
@@ -102,7 +145,7 @@ mod tests {
     #[test]
     fn named_namespaces_inherit_from_the_default() {
         let f = FileConfig::parse(
-            "[cache.default]\nttl_secs = 60\nmax_entries = 5\n[cache.namespaces.mb]\npersistent = true\nttl_secs = 0\n",
+            "[cache.default]\nttl_secs = 60\nmax_entries = 5\n[cache.namespaces.mb]\npersistent = true\nttl_secs = 0\nstrategy = \"hybrid\"\n",
         )
         .unwrap();
         let p = CachePolicies::from_file(&f.cache).unwrap();
@@ -111,6 +154,12 @@ mod tests {
         assert_eq!(mb.ttl, None, "0 means never expire");
         assert_eq!(mb.max_entries, 5, "inherited");
         assert!(mb.persistent);
+        assert_eq!(mb.strategy, Strategy::Hybrid);
+        assert_eq!(
+            p.default.strategy,
+            Strategy::TimeBased,
+            "generic is time_based"
+        );
         assert_eq!(p.for_namespace("other"), &p.default);
     }
 

@@ -28,6 +28,7 @@ fn namespace(p: &NamespacePolicy) -> NamespaceFile {
         max_entries: Some(p.max_entries),
         max_bytes: Some(p.max_bytes),
         persistent: Some(p.persistent),
+        strategy: Some(p.strategy),
     }
 }
 
@@ -63,6 +64,7 @@ pub fn to_file(config: &Config) -> FileConfig {
                 ttl_secs: secs(t.policy.ttl),
                 max_entries: Some(t.policy.max_entries),
                 max_bytes: Some(t.policy.max_bytes),
+                strategy: Some(t.policy.strategy),
             };
             (t.name.to_owned(), file)
         })
@@ -78,12 +80,10 @@ pub fn to_file(config: &Config) -> FileConfig {
         worker_threads: Some(config.worker_threads),
         cache: CacheFile {
             default: namespace(&config.cache.default),
-            namespaces: config
-                .cache
-                .namespaces
-                .iter()
-                .map(|(k, p)| (k.clone(), namespace(p)))
-                .collect(),
+            // As written: what a named namespace sets wins over a client's
+            // declaration of it, field by field, so filling in the values it
+            // inherits would change what it means.
+            namespaces: config.cache.sections.clone(),
         },
         library,
         content_types,

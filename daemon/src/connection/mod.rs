@@ -232,6 +232,10 @@ impl<'s> Connection<'s> {
                         self.start_deferred(id, answer);
                         return Flow::Continue;
                     }
+                    cmd::Route::Blocking(handler) => {
+                        self.start_blocking(id, handler);
+                        return Flow::Continue;
+                    }
                     cmd::Route::Now(request) => request,
                 };
                 let mut ctx = cmd::Ctx {

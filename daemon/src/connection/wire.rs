@@ -181,6 +181,30 @@ impl Wire {
     /// Appends the answer to request `id`; one over the maximum becomes a
     /// `too_large` error reply.
     pub(crate) fn reply(&self, out: &mut Vec<u8>, id: u64, result: Result<Response, ErrorReply>) {
+        self.encoder().reply(out, id, result);
+    }
+
+    /// What encodes this connection's replies, for a thread of its own (a
+    /// reply of 10,000 tracks takes milliseconds to encode).
+    pub(crate) fn encoder(&self) -> Encoder {
+        Encoder {
+            kind: self.kind,
+            max: self.max,
+        }
+    }
+}
+
+/// Encodes replies in a connection's encoding, on any thread.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Encoder {
+    kind: Kind,
+    max: usize,
+}
+
+impl Encoder {
+    /// Appends the answer to request `id`; one over the maximum becomes a
+    /// `too_large` error reply.
+    pub(crate) fn reply(&self, out: &mut Vec<u8>, id: u64, result: Result<Response, ErrorReply>) {
         let max = self.max as u32;
         if let Kind::Json(mode) = self.kind {
             json::reply_line(out, id, &result, mode, max);
@@ -201,7 +225,9 @@ impl Wire {
             }
         }
     }
+}
 
+impl Wire {
     /// Appends a pushed event; `false` (nothing appended) when it is over the maximum.
     pub(crate) fn event(&self, out: &mut Vec<u8>, frame: &EventFrame) -> bool {
         match self.kind {

@@ -19,7 +19,7 @@ use super::sync::{error_info, Read};
 use super::LibraryService;
 use crate::clock;
 use crate::hub::{LogPosition, Numbered};
-use crate::snapshot::{decode_track, field_changes, Diff, UpsertKind};
+use crate::snapshot::{decode_track, field_changes, file_changes, Diff, UpsertKind};
 use crate::store::{LogMeta, SnapshotMeta, Store, StoreError, SyncBatch};
 
 impl LibraryService {
@@ -116,7 +116,8 @@ impl LibraryService {
     }
 
     /// The events a diff means: an import, or one event per changed track
-    /// and a `LibrarySynced`; nothing when only plays and ratings changed.
+    /// (a file change alone is a `FingerprintChanged`) and a
+    /// `LibrarySynced`; nothing when only plays and ratings changed.
     fn describe(&self, diff: &Diff, fresh: bool) -> Result<Vec<Event>, LibraryErrorInfo> {
         let (added, modified, removed) = diff.counts();
         if fresh {
@@ -127,7 +128,7 @@ impl LibraryService {
                 synced(added, 0, 0),
             ]);
         }
-        if (added, modified, removed) == (0, 0, 0) {
+        if (added, modified, removed) == (0, 0, 0) && diff.files_changed() == 0 {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
@@ -157,6 +158,13 @@ impl LibraryService {
                         changes,
                     });
                 }
+                UpsertKind::FileChanged => {
+                    let changes = file_changes(&old(&u.id)?, &new);
+                    out.push(Event::FingerprintChanged {
+                        track: Box::new(new),
+                        changes,
+                    });
+                }
                 UpsertKind::Refreshed => {}
             }
         }
@@ -166,7 +174,8 @@ impl LibraryService {
             });
         }
         out.push(synced(added, removed, modified));
-        Ok(out)
+        // Every event can be sent on its own, whatever the library holds.
+        Ok(out.into_iter().map(crate::event_bound::bounded).collect())
     }
 
     fn apply_to_index(&self, diff: &Diff) {

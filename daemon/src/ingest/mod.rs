@@ -262,7 +262,14 @@ impl LibraryService {
 
     /// Logged events after `since`, or a fresh-instance answer when the log
     /// no longer reaches back that far (or `since` is from another history).
-    pub fn changes(&self, since: u64, limit: u32) -> Result<ChangesPage, StoreError> {
+    /// At most `limit` events and, past the first, at most `budget_bytes`
+    /// of them encoded; `more` says whether the log goes on.
+    pub fn changes(
+        &self,
+        since: u64,
+        limit: u32,
+        budget_bytes: u64,
+    ) -> Result<ChangesPage, StoreError> {
         let current = self.hub.current_seq();
         let oldest = self.hub.oldest_seq();
         if since.saturating_add(1) < oldest || since > current {
@@ -273,8 +280,22 @@ impl LibraryService {
                 more: false,
             });
         }
-        let limit = limit.clamp(1, MAX_PAGE) as usize;
-        let events = self.store.events_after(since, limit)?;
+        // 0 is the documented default page (PROTOCOL.md), not one event.
+        let limit = if limit == 0 {
+            1000
+        } else {
+            limit.min(MAX_PAGE)
+        } as usize;
+        let mut events = self.store.events_after(since, limit)?;
+        let mut used = 0;
+        let fits = events
+            .iter()
+            .position(|e| {
+                used += trackcache_protocol::codec::encoded_len(e);
+                used > budget_bytes
+            })
+            .unwrap_or(events.len());
+        events.truncate(fits.max(1));
         let more = events.last().is_some_and(|e| e.seq < current);
         Ok(ChangesPage {
             events,
@@ -337,6 +358,10 @@ impl LibraryView for LibraryService {
 
     fn album_fingerprint(&self, pair: &AlbumPair) -> u64 {
         self.album(pair).fingerprint
+    }
+
+    fn album_year(&self, pair: &AlbumPair) -> Option<i32> {
+        self.album(pair).common_year()
     }
 
     fn track(&self, id: &str) -> Option<Track> {

@@ -1,13 +1,16 @@
 //! The invalidation manager. Library events go through the rules table
-//! (`rules`), the planned drops are carried out on the caches, every dropped
-//! entry is counted by content type and reason, and each group becomes an
+//! (`rules`) with the content types' strategies as they are now, the
+//! planned drops are carried out on the caches, every dropped entry is
+//! counted by content type and reason, and each group becomes an
 //! `EntriesInvalidated` notice for the caller to log and publish (the
 //! manager knows neither the store nor the hub). One failing rule is logged
-//! and does not stop the others.
+//! and does not stop the others. A manual invalidation drops what it names
+//! whatever the strategies, and is announced by a `ManualInvalidation`
+//! event before its notices.
 
 pub mod rules;
 
-pub use rules::LibraryView;
+pub use rules::{LibraryView, Strategies};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,7 +24,7 @@ use crate::cache::{internal_name, CacheError, Caches};
 use crate::config::types;
 use crate::keys::{self, pairs_of, tags_of, AlbumPair, ApiScope, BadTag, SEP};
 use crate::store::{Epoch, WriteFailure};
-use rules::{plan, Action, Reason};
+use rules::{plan, reacts, Action, Reason};
 
 /// Why an invalidation was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -86,10 +89,11 @@ impl Invalidator {
         let Some(last) = frames.last() else {
             return Vec::new();
         };
+        let strategies = self.strategies();
         let (drops, epoch) = self.caches.invalidation(last.seq, || {
             let mut drops = Drops::default();
             for f in frames {
-                for (action, reason) in plan(&f.event, lib) {
+                for (action, reason) in plan(&f.event, lib, &strategies) {
                     self.execute(&action, reason, lib, &mut drops);
                 }
             }
@@ -101,8 +105,20 @@ impl Invalidator {
         self.notices(drops)
     }
 
+    /// The domain content types' strategies now (a config reload may change them).
+    pub fn strategies(&self) -> Strategies {
+        let of = |ct: &str| self.caches.strategy_of(&internal_name(ct));
+        Strategies {
+            album_year: of(types::ALBUM_YEAR),
+            found: of(types::SUCCESSFUL_API),
+            not_found: of(types::NEGATIVE),
+            failed: of(types::FAILED_API),
+        }
+    }
+
     /// `Invalidate`: drops what the target names. Returns how many entries,
-    /// the epoch to sync before announcing it, and the notices.
+    /// the epoch to sync before announcing it, and the events to log: a
+    /// `ManualInvalidation`, then the notices.
     pub fn manual(
         &self,
         target: &InvalidateTarget,
@@ -114,7 +130,7 @@ impl Invalidator {
             InvalidateTarget::Track { id } => {
                 let track = lib.and_then(|l| l.track(id));
                 for p in track.as_ref().map(pairs_of).unwrap_or_default() {
-                    self.drop_pair(&p, ApiScope::All, r, &mut drops);
+                    self.drop_pair(&p, ApiScope::ALL, r, &mut drops);
                 }
                 let tags = track
                     .as_ref()
@@ -128,7 +144,7 @@ impl Invalidator {
                 let p = AlbumPair::new(artist, album).ok_or_else(|| {
                     InvalidateError::BadTarget("artist and album must not be blank".into())
                 })?;
-                self.drop_pair(&p, ApiScope::All, r, &mut drops);
+                self.drop_pair(&p, ApiScope::ALL, r, &mut drops);
                 self.drop_tag(&format!("album:{}|{}", p.artist, p.album), r, &mut drops);
             }
             InvalidateTarget::Artist { name } => {
@@ -157,7 +173,12 @@ impl Invalidator {
         let n = drops.total();
         // Every delete above joined this epoch or an earlier one.
         let epoch = self.caches.pending_epoch();
-        Ok((n, epoch, self.notices(drops)))
+        let mut events = vec![crate::event_bound::bounded(Event::ManualInvalidation {
+            target: target.clone(),
+            dropped: n,
+        })];
+        events.extend(self.notices(drops));
+        Ok((n, epoch, events))
     }
 
     fn drop_type(&self, name: &str, drops: &mut Drops) -> Result<(), InvalidateError> {
@@ -208,9 +229,10 @@ impl Invalidator {
                     drops.add(ct, reason, &k);
                 }
             }
-            Action::Tag(t) => self.drop_tag(t, reason, drops),
+            Action::Tag(t, trigger) => self.drop_tag_if(t, reason, drops, |s| reacts(s, *trigger)),
             Action::StaleFingerprints => {
-                for k in self.years.invalidate_stale(|p| lib.album_fingerprint(p)) {
+                let current = |p: &AlbumPair| (lib.album_fingerprint(p), lib.album_year(p));
+                for k in self.years.invalidate_stale(current) {
                     drops.add(types::ALBUM_YEAR, reason, &k);
                 }
             }
@@ -226,8 +248,19 @@ impl Invalidator {
         }
     }
 
+    /// A manual drop of a tag: every client namespace, whatever its strategy.
     fn drop_tag(&self, tag: &str, reason: Reason, drops: &mut Drops) {
-        for (ns, k) in self.caches.invalidate_tag(tag) {
+        self.drop_tag_if(tag, reason, drops, |_| true);
+    }
+
+    fn drop_tag_if(
+        &self,
+        tag: &str,
+        reason: Reason,
+        drops: &mut Drops,
+        reacts: impl Fn(crate::config::Strategy) -> bool,
+    ) {
+        for (ns, k) in self.caches.invalidate_tag(tag, reacts) {
             drops.add(types::GENERIC, reason, &format!("{ns}/{k}"));
         }
     }
@@ -244,11 +277,7 @@ impl Invalidator {
                 dropped = keys.len(),
                 "entries invalidated"
             );
-            events.push(Event::EntriesInvalidated {
-                content_type: ct.to_owned(),
-                keys,
-                reason: reason.name().to_owned(),
-            });
+            events.extend(crate::event_bound::notices(ct, reason.name(), keys));
         }
         events
     }
@@ -263,3 +292,7 @@ impl Invalidator {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "strategy_tests.rs"]
+mod strategy_tests;

@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::index::{IndexEntry, Interner, LibraryIndex};
 
+/// Leads every dump: the layout of `IndexEntry` changes between versions
+/// (the file fingerprint joined it), and postcard would read an older
+/// layout as garbage rather than fail. A dump without it is rebuilt from
+/// the tracks. (An older dump starts with a name count and a normalized
+/// name, which never holds these NUL bytes.)
+const MAGIC: &[u8; 8] = b"tcidx\0\0\x02";
+
 #[derive(Serialize, Deserialize)]
 struct Dump {
     /// Interned names in symbol order: (normalized, display).
@@ -26,12 +33,14 @@ impl LibraryIndex {
                 .collect(),
             entries: self.iter().map(|(id, e)| (id.to_owned(), *e)).collect(),
         };
-        crate::disk::encode_bare(&dump)
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend(crate::disk::encode_bare(&dump));
+        bytes
     }
 
     /// An index from `dump`'s bytes; `None` when they do not decode.
     pub fn from_dump(bytes: &[u8]) -> Option<Self> {
-        let dump: Dump = crate::disk::decode_bare(bytes)?;
+        let dump: Dump = crate::disk::decode_bare(bytes.strip_prefix(MAGIC)?)?;
         let mut ix = Self::with_names(Interner::from_names(dump.names));
         for (id, e) in dump.entries {
             ix.insert(&id, e);
@@ -75,5 +84,10 @@ mod tests {
         );
         assert_eq!(back.albums(None), ix.albums(None));
         assert!(LibraryIndex::from_dump(b"garbage").is_none());
+        let older = &ix.dump()[MAGIC.len()..];
+        assert!(
+            LibraryIndex::from_dump(older).is_none(),
+            "a dump of an earlier layout is rebuilt, never misread"
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use trackcache_protocol::Track;
 
 use super::encoded::{encode_track, EncodedTrack};
-use super::fingerprint::{content_hash, fingerprint};
-use super::index::{LibraryIndex, Staged};
+use super::fingerprint::{content_hash, file_fingerprint, fingerprint};
+use super::index::{Hashes, LibraryIndex, Staged};
 
 /// Why a track is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub enum UpsertKind {
     Added,
     /// Cache-relevant fields changed: an event is emitted.
     Modified,
+    /// Only the file changed (size, duration, dates): a
+    /// `FingerprintChanged` event is emitted.
+    FileChanged,
     /// Only other fields (plays, ratings, ...) changed: stored silently.
     Refreshed,
 }
@@ -49,7 +52,16 @@ pub struct Diff {
 }
 
 impl Diff {
-    /// Counts of added, modified and removed tracks (refreshes excluded).
+    /// Tracks whose file alone changed.
+    pub fn files_changed(&self) -> u64 {
+        self.upserts
+            .iter()
+            .filter(|u| u.kind == UpsertKind::FileChanged)
+            .count() as u64
+    }
+
+    /// Counts of added, modified and removed tracks (file changes and
+    /// refreshes excluded).
     pub fn counts(&self) -> (u64, u64, u64) {
         let n = |k| self.upserts.iter().filter(|u| u.kind == k).count() as u64;
         (
@@ -97,11 +109,16 @@ impl Differ {
     /// Classifies one parsed track against the snapshot. Only tracks that
     /// changed are encoded and kept.
     pub fn feed(&mut self, index: &LibraryIndex, track: &Track) {
-        let (fp, content) = (fingerprint(track), content_hash(track));
+        let hashes = Hashes {
+            fingerprint: fingerprint(track),
+            file: file_fingerprint(track),
+            content: content_hash(track),
+        };
         let kind = match index.get(&track.id) {
             None => Some(UpsertKind::Added),
-            Some(e) if e.fingerprint != fp => Some(UpsertKind::Modified),
-            Some(e) if e.content != content => Some(UpsertKind::Refreshed),
+            Some(e) if e.fingerprint != hashes.fingerprint => Some(UpsertKind::Modified),
+            Some(e) if e.file != hashes.file => Some(UpsertKind::FileChanged),
+            Some(e) if e.content != hashes.content => Some(UpsertKind::Refreshed),
             Some(_) => None,
         };
         self.diff.total += 1;
@@ -116,7 +133,7 @@ impl Differ {
                 kind,
                 id: track.id.as_str().into(),
                 encoded: encode_track(track),
-                staged: Staged::of(track, fp, content),
+                staged: Staged::of(track, hashes),
             });
         }
     }
@@ -196,6 +213,28 @@ mod tests {
         );
         assert_eq!(d.removed, vec![Box::<str>::from("c")]);
         assert_eq!(d.counts(), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_replaced_file_with_the_same_metadata_is_a_file_change() {
+        let old = track("a", "A", 1);
+        let mut new = old.clone();
+        new.size = Some(9_000_000);
+        new.date_modified = Some(1_700_000_000);
+        new.play_count = Some(7);
+        let d = diff(std::slice::from_ref(&old), &[new]);
+        assert_eq!(kinds(&d), vec![("a", UpsertKind::FileChanged)]);
+        assert_eq!(d.counts(), (0, 0, 0));
+        assert_eq!(d.files_changed(), 1);
+        let mut renamed = old.clone();
+        renamed.size = Some(1);
+        renamed.artist = Some("B".into());
+        let d = diff(&[old], &[renamed]);
+        assert_eq!(
+            kinds(&d),
+            vec![("a", UpsertKind::Modified)],
+            "a metadata change is reported as that alone"
+        );
     }
 
     #[test]

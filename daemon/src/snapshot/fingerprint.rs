@@ -2,10 +2,14 @@
 //!
 //! The *fingerprint* covers the fields caches depend on (identity, name,
 //! artist, album artist, album, genre, year, location): a different
-//! fingerprint makes a track "modified" and emits an event. Play counts,
-//! ratings, play dates and the like never do; GenreUpdater once flagged all
-//! 36,906 tracks as changed because it compared timestamps. Those other
-//! fields are still kept current in the snapshot, silently.
+//! fingerprint makes a track "modified" and emits an event. The *file
+//! fingerprint* is GenreUpdater's: persistent id, location, file size,
+//! duration, date modified and date added; when it alone changes, the
+//! file was replaced or re-encoded, and a `FingerprintChanged` event says
+//! so. Play counts, ratings, play dates and the like are in neither;
+//! GenreUpdater once flagged all 36,906 tracks as changed because it
+//! compared play timestamps. Those other fields are still kept current in
+//! the snapshot, silently.
 
 use trackcache_protocol::{FieldChange, Track};
 
@@ -81,6 +85,65 @@ pub fn fingerprint(t: &Track) -> u64 {
         }
         feed(buf, t.location.as_deref());
     })
+}
+
+/// Fields of the file fingerprint, with their `Track` names.
+pub const FILE_FIELDS: [&str; 6] = [
+    "id",
+    "location",
+    "size",
+    "duration_ms",
+    "date_modified",
+    "date_added",
+];
+
+fn file_fields(t: &Track) -> [Option<String>; 6] {
+    let text = |n: Option<i64>| n.map(|n| n.to_string());
+    [
+        Some(t.id.clone()),
+        t.location.clone(),
+        t.size.map(|n| n.to_string()),
+        t.duration_ms.map(|n| n.to_string()),
+        text(t.date_modified),
+        text(t.date_added),
+    ]
+}
+
+fn feed_number(buf: &mut Vec<u8>, v: Option<i128>) {
+    match v {
+        None => buf.push(0),
+        Some(n) => {
+            buf.push(1);
+            buf.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+}
+
+/// Hash of the file fingerprint's fields. Its byte layout is fixed: a
+/// change would report every file of every library as changed once.
+pub fn file_fingerprint(t: &Track) -> u64 {
+    with_buf(|buf| {
+        feed(buf, Some(&t.id));
+        feed(buf, t.location.as_deref());
+        feed_number(buf, t.size.map(i128::from));
+        feed_number(buf, t.duration_ms.map(i128::from));
+        feed_number(buf, t.date_modified.map(i128::from));
+        feed_number(buf, t.date_added.map(i128::from));
+    })
+}
+
+/// The file-fingerprint fields that differ, with old and new values as text.
+pub fn file_changes(old: &Track, new: &Track) -> Vec<FieldChange> {
+    FILE_FIELDS
+        .iter()
+        .zip(file_fields(old).into_iter().zip(file_fields(new)))
+        .filter(|(_, (o, n))| o != n)
+        .map(|(name, (old, new))| FieldChange {
+            field: (*name).to_owned(),
+            old,
+            new,
+        })
+        .collect()
 }
 
 /// Collects what `Hash` writes, for one-shot hashing.
@@ -167,6 +230,46 @@ mod tests {
             assert_eq!(changes.len(), 1, "{field}");
             assert_eq!(changes[0].field, field);
         }
+    }
+
+    #[test]
+    fn the_file_fingerprint_is_genreupdaters_and_ignores_plays_and_ratings() {
+        let a = Track {
+            size: Some(5_242_880),
+            duration_ms: Some(240_500),
+            date_modified: Some(1_700_000_000),
+            date_added: Some(1_600_000_000),
+            location: Some("file:///a.m4a".into()),
+            ..track()
+        };
+        let mut b = a.clone();
+        b.play_count = Some(99);
+        b.rating = Some(80);
+        b.play_date = Some(1_800_000_000);
+        b.genre = Some("Prog".into());
+        assert_eq!(file_fingerprint(&a), file_fingerprint(&b));
+        assert!(file_changes(&a, &b).is_empty());
+        let edits: [fn(&mut Track); 6] = [
+            |t| t.id.push('0'),
+            |t| t.location = Some("file:///b.m4a".into()),
+            |t| t.size = Some(1),
+            |t| t.duration_ms = None,
+            |t| t.date_modified = Some(1_700_000_001),
+            |t| t.date_added = Some(0),
+        ];
+        for (edit, field) in edits.iter().zip(FILE_FIELDS) {
+            let mut b = a.clone();
+            edit(&mut b);
+            assert_ne!(file_fingerprint(&a), file_fingerprint(&b), "{field}");
+            let changes = file_changes(&a, &b);
+            assert_eq!(changes.len(), 1, "{field}");
+            assert_eq!(changes[0].field, field);
+        }
+        let mut none = a.clone();
+        none.size = None;
+        let mut zero = a.clone();
+        zero.size = Some(0);
+        assert_ne!(file_fingerprint(&none), file_fingerprint(&zero));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The in-memory index of the library snapshot: per track id, its two
+//! The in-memory index of the library snapshot: per track id, its three
 //! hashes and its normalized names as interned symbols. Full tracks live in
 //! the store; this index is what diffing and queries need, in about 100
 //! bytes a track instead of about a kilobyte.
@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use trackcache_protocol::Track;
 
-use super::fingerprint::fingerprint;
+use super::album::track_hash;
+pub use super::album::AlbumAgg;
+use super::fingerprint::{file_fingerprint, fingerprint};
 use crate::normalize::normalize;
 
 /// An interned normalized name; 0 means "none".
@@ -87,6 +89,8 @@ impl Interner {
 pub struct IndexEntry {
     /// Hash of the cache-relevant fields.
     pub fingerprint: u64,
+    /// Hash of the file's fields (size, duration, dates, location).
+    pub file: u64,
     /// Hash of the whole encoded track.
     pub content: u64,
     /// Track artist.
@@ -133,28 +137,6 @@ pub struct AlbumRow {
     pub year: Option<i32>,
 }
 
-/// Per album pair: how many tracks, and the album fingerprint, a wrapping
-/// sum of a hash of each track's id and year (order does not matter, and a
-/// track can be taken out again by subtracting).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlbumAgg {
-    /// Tracks with this pair.
-    pub tracks: u32,
-    /// Fingerprint over their ids and years.
-    pub fingerprint: u64,
-}
-
-fn track_hash(id: &str, year: Option<i32>) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(id.as_bytes());
-    h.update(&year.map_or([0; 5], |y| {
-        let mut b = [1; 5];
-        b[1..].copy_from_slice(&y.to_le_bytes());
-        b
-    }));
-    h.digest()
-}
-
 /// The snapshot index.
 #[derive(Default)]
 pub struct LibraryIndex {
@@ -164,12 +146,25 @@ pub struct LibraryIndex {
     albums: HashMap<(Sym, Sym), AlbumAgg>,
 }
 
+/// A track's three hashes: what caches depend on, its file, everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hashes {
+    /// `fingerprint::fingerprint`.
+    pub fingerprint: u64,
+    /// `fingerprint::file_fingerprint`.
+    pub file: u64,
+    /// `fingerprint::content_hash`.
+    pub content: u64,
+}
+
 /// An index entry whose names are not interned yet: the differ builds it
 /// while only reading the index; the commit interns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Staged {
     /// Hash of the cache-relevant fields.
     pub fingerprint: u64,
+    /// Hash of the file's fields.
+    pub file: u64,
     /// Hash of the whole track.
     pub content: u64,
     names: [Option<Box<str>>; 4],
@@ -179,12 +174,13 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// The staged entry of a track with its two hashes.
-    pub fn of(t: &Track, fingerprint: u64, content: u64) -> Self {
+    /// The staged entry of a track with its hashes.
+    pub fn of(t: &Track, hashes: Hashes) -> Self {
         let num = |n: Option<u32>| n.map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX));
         Self {
-            fingerprint,
-            content,
+            fingerprint: hashes.fingerprint,
+            file: hashes.file,
+            content: hashes.content,
             names: [&t.artist, &t.album_artist, &t.album, &t.genre]
                 .map(|n| n.as_deref().map(Into::into)),
             year: t.year,
@@ -197,7 +193,12 @@ impl Staged {
 impl LibraryIndex {
     /// Builds the index entry of a track (interning its names).
     pub fn entry_for(&mut self, t: &Track, content: u64) -> IndexEntry {
-        self.intern(&Staged::of(t, fingerprint(t), content))
+        let hashes = Hashes {
+            fingerprint: fingerprint(t),
+            file: file_fingerprint(t),
+            content,
+        };
+        self.intern(&Staged::of(t, hashes))
     }
 
     /// Interns a staged entry's names.
@@ -206,6 +207,7 @@ impl LibraryIndex {
             s.names.each_ref().map(|n| self.names.intern(n.as_deref()));
         IndexEntry {
             fingerprint: s.fingerprint,
+            file: s.file,
             content: s.content,
             artist,
             album_artist,
@@ -249,6 +251,7 @@ impl LibraryIndex {
         }
         for owner in owners.into_iter().filter(|s| *s != 0) {
             let agg = self.albums.entry((owner, e.album)).or_default();
+            agg.count_year(e.year, add);
             if add {
                 agg.tracks += 1;
                 agg.fingerprint = agg.fingerprint.wrapping_add(h);

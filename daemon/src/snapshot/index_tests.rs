@@ -144,3 +144,30 @@ fn album_aggregates_follow_inserts_replacements_and_removals() {
     assert_eq!(ix.album("various", "hits"), AlbumAgg::default());
     assert_eq!(ix.album("nobody", "the wall"), AlbumAgg::default());
 }
+
+#[test]
+fn an_album_knows_whether_its_dated_tracks_agree_on_a_year() {
+    let dated = |id: &str, year: Option<i32>| Track {
+        year,
+        ..track(id, "Pink Floyd", "The Wall", 1)
+    };
+    let mut ix = index(&[dated("1", Some(1979)), dated("2", Some(1979))]);
+    let year = |ix: &LibraryIndex| ix.album("pink floyd", "the wall").common_year();
+    assert_eq!(year(&ix), Some(1979));
+    // A track without a year does not disagree.
+    let e = ix.entry_for(&dated("3", None), 0);
+    ix.insert("3", e);
+    assert_eq!(year(&ix), Some(1979));
+    // Same sum, different years: 1978 + 1980 = 2 * 1979.
+    let e = ix.entry_for(&dated("1", Some(1978)), 0);
+    ix.insert("1", e);
+    let e = ix.entry_for(&dated("2", Some(1980)), 0);
+    ix.insert("2", e);
+    assert_eq!(year(&ix), None, "the squares tell 1978/1980 from 1979/1979");
+    // Back to agreement, by replacing and removing.
+    ix.remove("1");
+    assert_eq!(year(&ix), Some(1980));
+    ix.remove("2");
+    assert_eq!(year(&ix), None, "no dated track left");
+    assert_eq!(ix.album("pink floyd", "the wall").tracks, 1);
+}

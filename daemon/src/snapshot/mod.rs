@@ -2,6 +2,7 @@
 //! the compact in-memory index (`index`), the streaming diff (`diff`), and
 //! a track's stored form (`encoded`).
 
+mod album;
 mod checkpoint;
 pub mod diff;
 mod encoded;
@@ -10,5 +11,7 @@ pub mod index;
 
 pub use diff::{Diff, Differ, Upsert, UpsertKind};
 pub use encoded::{decode_track, encode_track, EncodedTrack};
-pub use fingerprint::{content_hash, field_changes, fingerprint};
-pub use index::{AlbumAgg, AlbumRow, IndexEntry, Interner, LibraryIndex, Staged, Sym, TrackFilter};
+pub use fingerprint::{content_hash, field_changes, file_changes, file_fingerprint, fingerprint};
+pub use index::{
+    AlbumAgg, AlbumRow, Hashes, IndexEntry, Interner, LibraryIndex, Staged, Sym, TrackFilter,
+};

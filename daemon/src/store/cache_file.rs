@@ -6,15 +6,16 @@
 //! file on disk is always one complete snapshot.
 //!
 //! Content: `journal` records, one codec for both. First the invalidation
-//! watermark, then the runs, then every cache entry, then an end record
-//! that counts the records before it (a file cut short is told from a
-//! whole one). A damaged record costs that record only, as in the journal.
+//! watermark, then the runs and the namespace declarations, then every
+//! cache entry, then an end record that counts the records before it (a
+//! file cut short is told from a whole one). A damaged record costs that
+//! record only, as in the journal.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::durable::{TREE_KV, TREE_RUNS};
+use super::durable::{TREE_DECLARED, TREE_KV, TREE_RUNS};
 use super::journal::{decode_all, encode, encode_insert, Op, Watermark};
 
 /// The snapshot's file name in the data dir.
@@ -48,16 +49,21 @@ impl Records {
     }
 }
 
-/// Writes a snapshot: `watermark`, `runs`, then `entries`.
-pub fn write(
-    dir: &Path,
-    watermark: Watermark,
-    runs: &[(String, u64)],
-    entries: &Records,
-) -> io::Result<()> {
+/// What a snapshot holds besides the cache entries.
+pub struct Head<'a> {
+    /// How far library-driven invalidation has got.
+    pub watermark: Watermark,
+    /// Clients' last runs.
+    pub runs: &'a [(String, u64)],
+    /// Namespace declarations, encoded.
+    pub declared: &'a [(String, Vec<u8>)],
+}
+
+/// Writes a snapshot: the head's records, then `entries`.
+pub fn write(dir: &Path, h: &Head<'_>, entries: &Records) -> io::Result<()> {
     let mut head = Vec::new();
-    encode(&Op::Watermark(watermark), &mut head);
-    for (client, at) in runs {
+    encode(&Op::Watermark(h.watermark), &mut head);
+    for (client, at) in h.runs {
         encode_insert(
             TREE_RUNS,
             |k| k.extend_from_slice(client.as_bytes()),
@@ -65,7 +71,15 @@ pub fn write(
             &mut head,
         );
     }
-    let count = 1 + runs.len() as u64 + entries.count;
+    for (name, declaration) in h.declared {
+        encode_insert(
+            TREE_DECLARED,
+            |k| k.extend_from_slice(name.as_bytes()),
+            |v| v.extend_from_slice(declaration),
+            &mut head,
+        );
+    }
+    let count = 1 + h.runs.len() as u64 + h.declared.len() as u64 + entries.count;
     let mut tail = Vec::new();
     encode_insert(
         TREE_META,
@@ -163,11 +177,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(read(dir.path()).unwrap().is_none());
         let w = Watermark { seq: 9 };
-        write(dir.path(), w, &[("gu".into(), 5)], &entries(3)).unwrap();
+        let head = Head {
+            watermark: w,
+            runs: &[("gu".into(), 5)],
+            declared: &[("search".into(), vec![1, 2])],
+        };
+        write(dir.path(), &head, &entries(3)).unwrap();
         let got = read(dir.path()).unwrap().unwrap();
         assert!(got.complete);
         assert_eq!(got.damaged_bytes, 0);
-        assert_eq!(got.ops.len(), 5);
+        assert_eq!(got.ops.len(), 6);
         assert_eq!(got.ops[0], Op::Watermark(w));
         assert!(!dir.path().join(format!("{FILE}.tmp")).exists());
     }
@@ -175,7 +194,12 @@ mod tests {
     #[test]
     fn a_cut_or_damaged_snapshot_says_so_and_keeps_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), Watermark::default(), &[], &entries(100)).unwrap();
+        let head = Head {
+            watermark: Watermark::default(),
+            runs: &[],
+            declared: &[],
+        };
+        write(dir.path(), &head, &entries(100)).unwrap();
         let p = path(dir.path());
         let mut bytes = std::fs::read(&p).unwrap();
         let mid = bytes.len() / 2;

@@ -38,6 +38,8 @@ const FAILED_REMEMBERED: usize = 4096;
 pub(super) const TREE_KV: u8 = 0;
 /// The runs tree.
 pub(super) const TREE_RUNS: u8 = 1;
+/// Namespace declarations (2 is the snapshot file's end record).
+pub(super) const TREE_DECLARED: u8 = 3;
 
 /// The group of writes a record joined. `Epoch::NONE` means "nothing to
 /// wait for"; epochs are written in order.
@@ -357,6 +359,7 @@ impl Store {
                 TREE_RUNS => {
                     self.runs.lock().remove(&*String::from_utf8_lossy(key));
                 }
+                TREE_DECLARED => self.forget_declaration(key),
                 _ => {
                     if let Some((ns, k)) = super::kv::split_key(key) {
                         lost.push((ns.to_owned(), k.to_owned()));

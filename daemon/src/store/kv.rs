@@ -306,7 +306,8 @@ impl Store {
     }
 
     /// Replaces the snapshot file with `snap`, the watermark the rotation
-    /// saw and the current runs; then empties sled's legacy `kv` tree.
+    /// saw, the current runs and declarations; then empties sled's legacy
+    /// `kv` tree.
     pub fn write_kv_snapshot_of(
         &self,
         snap: KvSnapshot,
@@ -318,14 +319,17 @@ impl Store {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        cache_file::write(&self.data_dir, rotation.watermark, &runs, &snap.records).map_err(
-            |e| {
-                StoreError::Io(format!(
-                    "cannot write the cache snapshot in {}: {e}",
-                    self.data_dir.display()
-                ))
-            },
-        )?;
+        let head = cache_file::Head {
+            watermark: rotation.watermark,
+            runs: &runs,
+            declared: &self.declaration_records(),
+        };
+        cache_file::write(&self.data_dir, &head, &snap.records).map_err(|e| {
+            StoreError::Io(format!(
+                "cannot write the cache snapshot in {}: {e}",
+                self.data_dir.display()
+            ))
+        })?;
         if !self.kv.is_empty() {
             self.kv.clear().map_err(|e| map_err(&self.path, e))?;
             self.flush_sled()?;

@@ -10,6 +10,7 @@
 mod buckets;
 mod cache_file;
 mod compaction;
+mod declared;
 mod durable;
 mod journal;
 mod kv;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 pub use compaction::Rotation;
+pub use declared::Declaration;
 pub use durable::{Epoch, WriteFailure};
 pub use journal::Watermark;
 pub use kv::{KvFields, KvRecord, KvSnapshot, PersistedKv};
@@ -107,6 +109,7 @@ pub struct Inner {
     /// Legacy: the runs of earlier versions.
     runs_tree: sled::Tree,
     runs: Mutex<BTreeMap<String, u64>>,
+    declared: Mutex<BTreeMap<String, Declaration>>,
     syncer: sync::Syncer,
     journal: Arc<durable::Journal>,
     /// Cache records found at open (snapshot, then journal), for `load_kv`.
@@ -172,6 +175,7 @@ impl Store {
             library,
             runs_tree,
             runs: Mutex::new(BTreeMap::new()),
+            declared: Mutex::new(BTreeMap::new()),
             syncer: sync::Syncer::default(),
             journal: Arc::new(durable::Journal::new(file, Watermark::default())),
             replayed_kv: Mutex::new(Vec::new()),
@@ -276,6 +280,11 @@ impl Store {
                         runs.insert(k, u64::from_be_bytes(v));
                     }
                 }
+                Op::Insert {
+                    tree: durable::TREE_DECLARED,
+                    key,
+                    value,
+                } => self.replay_declaration(key, &value),
                 op => kv.push(op),
             }
         }

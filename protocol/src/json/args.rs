@@ -2,7 +2,7 @@
 //! fields defaulted, answers tagged by `status`, keys by `cache`, targets by
 //! `target`, and their conversion into the wire types.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{base64_decode, BytesMode};
@@ -117,6 +117,15 @@ pub struct LookupJson {
     pub wait_ms: u64,
 }
 
+/// `fail_lease`'s arguments: the key tagged by `cache`, and the error.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[allow(missing_docs)]
+pub struct FailLeaseJson {
+    #[serde(flatten)]
+    pub key: KeyJson,
+    pub error: String,
+}
+
 /// A cache key, tagged by `cache`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(tag = "cache", rename_all = "snake_case")]
@@ -137,8 +146,9 @@ pub enum KeyJson {
     },
 }
 
-/// What `invalidate` drops, tagged by `target`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+/// What `invalidate` drops, tagged by `target` (also what a
+/// `manual_invalidation` event names).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "target", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum TargetJson {
@@ -235,6 +245,18 @@ impl From<KeyJson> for CacheKey {
                 album,
             },
             KeyJson::Kv { namespace, key } => Self::Kv { namespace, key },
+        }
+    }
+}
+
+impl From<&InvalidateTarget> for TargetJson {
+    fn from(t: &InvalidateTarget) -> Self {
+        match t.clone() {
+            InvalidateTarget::Track { id } => Self::Track { id },
+            InvalidateTarget::Album { artist, album } => Self::Album { artist, album },
+            InvalidateTarget::Artist { name } => Self::Artist { name },
+            InvalidateTarget::ContentType { name } => Self::ContentType { name },
+            InvalidateTarget::All => Self::All,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::args::TargetJson;
 use crate::{Event, EventFrame, FieldChange, MediaFlags, SyncOutcome, SyncReport, Track};
 
 /// One event with its position in the log.
@@ -51,6 +52,17 @@ pub enum EventBody {
     /// `changes` only: the asked-for seq is no longer in the log (or is from
     /// another history): re-read everything, then continue after `seq`.
     FreshInstance,
+    FingerprintChanged {
+        track_id: String,
+        track: Box<TrackJson>,
+        changes: Vec<FieldChange>,
+    },
+    ManualInvalidation {
+        /// What was named, as `invalidate` takes it (`"target":"album",...`).
+        #[serde(flatten)]
+        target: TargetJson,
+        dropped: u64,
+    },
 }
 
 /// An event frame as JSON.
@@ -90,6 +102,15 @@ pub fn event_json(f: &EventFrame) -> EventJson {
             content_type: content_type.clone(),
             keys: keys.clone(),
             reason: reason.clone(),
+        },
+        Event::FingerprintChanged { track: t, changes } => EventBody::FingerprintChanged {
+            track_id: t.id.clone(),
+            track: track(t),
+            changes: changes.clone(),
+        },
+        Event::ManualInvalidation { target, dropped } => EventBody::ManualInvalidation {
+            target: TargetJson::from(target),
+            dropped: *dropped,
         },
     };
     EventJson { seq: f.seq, body }

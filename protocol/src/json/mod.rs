@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ErrorCode, ErrorReply, EventFrame, Hello, Request, Response, Welcome};
 
-pub use args::{AlbumYearQueryJson, KvSetJson, SetAlbumYearJson, SetApiResultJson};
+pub use args::{AlbumYearQueryJson, KvSetJson, SetAlbumYearJson, SetApiResultJson, TargetJson};
 pub use event::{event_json, sync_json, EventBody, EventJson, SyncJson, TrackJson};
 pub use list::{AlbumJson, End, Item, ItemError, List};
 pub use reply::{Reply, Status};

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::event::{sync_json, SyncJson, TrackJson};
 use super::list::{self, List};
-use super::report::{StatsJson, StatusJson};
+use super::report::{namespace_json, NamespaceJson, StatsJson, StatusJson};
 use super::{Bytes, BytesMode};
 use crate::{
     AlbumYearEntry, ApiEntry, ApiOutcome, CachedValue, KvLookup, KvStored, LookupOutcome, Response,
@@ -91,6 +91,21 @@ pub enum Reply {
     },
     LastRun(LastRunJson),
     Config(Box<crate::ConfigStatus>),
+    /// `status` is `stored` when the declaration changed the policy, `kept`
+    /// when it was already in force.
+    Declared {
+        status: Status,
+        overridden: Vec<String>,
+        namespace: Box<NamespaceJson>,
+    },
+    LeaseFailed {
+        held: bool,
+    },
+    /// A `lookup` whose lease holder reported a failure.
+    LookupFailed {
+        status: Status,
+        error: String,
+    },
 }
 
 /// A generic-cache lookup.
@@ -254,6 +269,20 @@ impl Reply {
             },
             Response::Batch(items) => Self::List(list::batch(items, mode)),
             Response::ConfigStatus(c) => Self::Config(c.clone()),
+            Response::NamespaceDeclared {
+                changed,
+                overridden,
+                namespace,
+            } => Self::Declared {
+                status: if *changed {
+                    Status::Stored
+                } else {
+                    Status::Kept
+                },
+                overridden: overridden.clone(),
+                namespace: Box::new(namespace_json(namespace)),
+            },
+            Response::LeaseFailed { held } => Self::LeaseFailed { held: *held },
         }
     }
 }
@@ -336,6 +365,10 @@ fn lookup(outcome: &LookupOutcome, mode: BytesMode) -> Reply {
             status: Status::Lease,
             lease_id: *lease_id,
             expires_in_ms: *expires_in_ms,
+        },
+        LookupOutcome::Failed { error } => Reply::LookupFailed {
+            status: Status::Failed,
+            error: error.clone(),
         },
     }
 }

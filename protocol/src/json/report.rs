@@ -24,6 +24,8 @@ pub struct StatusJson {
     pub cache: CacheTotalsJson,
     pub library: Option<LibraryJson>,
     pub store: StoreStatus,
+    /// Content type → strategy.
+    pub strategies: BTreeMap<String, String>,
 }
 
 /// Counters summed over the generic namespaces.
@@ -69,6 +71,7 @@ impl From<&StatusInfo> for StatusJson {
             },
             library: s.library.as_ref().map(LibraryJson::from),
             store: s.store.clone(),
+            strategies: s.strategies.iter().cloned().collect(),
         }
     }
 }
@@ -139,13 +142,17 @@ pub struct NamespaceJson {
     pub deletes: u64,
     pub expirations: u64,
     pub evictions: u64,
+    pub ttl_ms: Option<u64>,
+    pub negative_ttl_ms: Option<u64>,
+    pub strategy: String,
+    pub origin: String,
 }
 
 impl From<&StatsReport> for StatsJson {
     fn from(s: &StatsReport) -> Self {
         Self {
             content_types: s.content_types.iter().map(content_type).collect(),
-            namespaces: s.namespaces.iter().map(namespace).collect(),
+            namespaces: s.namespaces.iter().map(namespace_json).collect(),
         }
     }
 }
@@ -169,7 +176,8 @@ fn content_type(t: &ContentTypeStats) -> ContentTypeJson {
     }
 }
 
-fn namespace(n: &NamespaceStats) -> NamespaceJson {
+/// A namespace's stats row as JSON.
+pub fn namespace_json(n: &NamespaceStats) -> NamespaceJson {
     NamespaceJson {
         name: n.name.clone(),
         persistent: n.persistent,
@@ -185,5 +193,9 @@ fn namespace(n: &NamespaceStats) -> NamespaceJson {
         deletes: n.deletes,
         expirations: n.expirations,
         evictions: n.evictions,
+        ttl_ms: n.ttl_ms,
+        negative_ttl_ms: n.negative_ttl_ms,
+        strategy: n.strategy.clone(),
+        origin: n.origin.clone(),
     }
 }

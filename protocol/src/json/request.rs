@@ -4,11 +4,11 @@
 use serde::Deserialize;
 
 use super::args::{
-    AlbumYearQueryJson, KvSetJson, ListTracksJson, LookupJson, SetAlbumYearJson, SetApiResultJson,
-    TargetJson,
+    AlbumYearQueryJson, FailLeaseJson, KvSetJson, ListTracksJson, LookupJson, SetAlbumYearJson,
+    SetApiResultJson, TargetJson,
 };
 use super::BytesMode;
-use crate::{AlbumYearQuery, ApiQuery, KvKey, Request, TrackQuery};
+use crate::{AlbumYearQuery, ApiQuery, KvKey, NamespaceDecl, Request, TrackQuery};
 
 /// A request as a client writes it in JSON. Each variant mirrors the
 /// `Request` variant of the same (snake_case) name.
@@ -86,6 +86,8 @@ pub enum JsonRequest {
         items: Vec<KvSetJson>,
     },
     ConfigStatus {},
+    DeclareNamespace(NamespaceDecl),
+    FailLease(FailLeaseJson),
 }
 
 /// A page of events when `changes` does not say (the CLI's page, too).
@@ -179,6 +181,11 @@ impl JsonRequest {
                     .map(|(i, s)| s.into_kv_set(mode).map_err(|e| format!("item {i}: {e}")))
                     .collect::<Result<_, _>>()?,
             ),
+            Self::DeclareNamespace(d) => Request::DeclareNamespace(d),
+            Self::FailLease(f) => Request::FailLease {
+                key: f.key.into(),
+                error: f.error,
+            },
         })
     }
 }

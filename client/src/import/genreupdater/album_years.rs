@@ -1,21 +1,24 @@
-//! `album_years.csv`: Python `csv.writer` output with a header row. Columns
-//! are found by name (case-insensitive, trimmed) because GenreUpdater
-//! versions wrote them in different orders and only newer ones write
-//! `confidence` and `source`.
+//! Album years: Python `csv.writer` output with a header row, written as
+//! `csv/cache_albums.csv` (`artist,album,year`) by GenreUpdater's first
+//! release and as `cache/album_years.csv` since (`timestamp` from October
+//! 2025, `confidence` from December). Columns are found by name
+//! (case-insensitive, trimmed), so every version and a hand-edited file with
+//! a `source` column read the same way. A row that is not UTF-8 text is
+//! skipped; the others are still read.
 
-use std::path::Path;
-
-use csv::{Position, ReaderBuilder, StringRecord};
+use csv::{ByteRecord, Position, ReaderBuilder, StringRecord};
 use trackcache_protocol::SetAlbumYear;
 
-use super::{ALBUM_YEARS_FILE, DEFAULT_SOURCE};
+use super::DEFAULT_SOURCE;
 use crate::import::fields::{self, describe};
-use crate::import::{ImportError, ImportPlan, Origin, Skipped};
+use crate::import::{ImportPlan, Origin, Skipped};
 
 /// Skip reason: a row without the album it is about.
 const NO_NAMES: &str = "artist or album is empty";
 /// Skip reason: a row without a year (GenreUpdater never writes one; a hand edit may).
 const NO_YEAR: &str = "year is empty";
+/// Skip reason: a row with bytes that are not UTF-8.
+const NOT_TEXT: &str = "the row is not UTF-8 text";
 
 /// Where each column is; the optional ones may be absent.
 struct Columns {
@@ -28,7 +31,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn from_header(header: &StringRecord, path: &Path) -> Result<Self, ImportError> {
+    fn from_header(header: &StringRecord) -> Option<Self> {
         let find = |name: &str| {
             header.iter().position(|h| {
                 h.trim_start_matches('\u{feff}')
@@ -36,20 +39,10 @@ impl Columns {
                     .eq_ignore_ascii_case(name)
             })
         };
-        let need = |name: &str| {
-            find(name).ok_or_else(|| ImportError::MissingColumn {
-                path: path.to_owned(),
-                column: name.to_owned(),
-                header: format!(
-                    "its header is {}",
-                    fields::short(&header.iter().collect::<Vec<_>>().join(","), 80)
-                ),
-            })
-        };
-        Ok(Self {
-            artist: need("artist")?,
-            album: need("album")?,
-            year: need("year")?,
+        Some(Self {
+            artist: find("artist")?,
+            album: find("album")?,
+            year: find("year")?,
             timestamp: find("timestamp"),
             confidence: find("confidence"),
             source: find("source"),
@@ -57,28 +50,30 @@ impl Columns {
     }
 }
 
-/// Reads every row into `plan`; returns the number of rows.
-pub(super) fn read(bytes: &[u8], path: &Path, plan: &mut ImportPlan) -> Result<usize, ImportError> {
+/// Reads every row into `plan`; returns the number of rows, or `None` when
+/// the header lacks `artist`, `album` or `year` (it is not album years).
+pub(super) fn read(bytes: &[u8], file: &str, plan: &mut ImportPlan) -> Option<usize> {
     // Flexible: a short row is a skipped entry (missing fields), not a broken file.
-    let mut reader = ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(bytes, path, e))?
-        .clone();
-    if header.is_empty() {
-        // An empty file is valid CSV with nothing in it.
-        return Ok(0);
-    }
-    let columns = Columns::from_header(&header, path)?;
+    let mut reader = ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Some(0),
+        Some(h) => StringRecord::from_byte_record_lossy(h.ok()?),
+    };
+    let columns = Columns::from_header(&header)?;
     let mut rows = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(bytes, path, e))?;
+    for record in records {
+        // Only I/O can fail on a byte slice with flexible rows.
+        let Ok(record) = record else { break };
         rows += 1;
         let origin = Origin::Line {
-            file: ALBUM_YEARS_FILE.to_owned(),
+            file: file.to_owned(),
             line: line(bytes, record.position()),
         };
-        match row(&columns, &record) {
+        match utf8(record).and_then(|r| row(&columns, &r)) {
             Ok(set) => plan.album_years.push((origin, set)),
             Err((reason, detail)) => plan.skipped.push(Skipped {
                 origin,
@@ -87,7 +82,11 @@ pub(super) fn read(bytes: &[u8], path: &Path, plan: &mut ImportPlan) -> Result<u
             }),
         }
     }
-    Ok(rows)
+    Some(rows)
+}
+
+fn utf8(r: ByteRecord) -> Result<StringRecord, (&'static str, Option<String>)> {
+    StringRecord::from_byte_record(r).map_err(|_| (NOT_TEXT, None))
 }
 
 /// One row as a request, or why not.
@@ -143,37 +142,15 @@ fn line(bytes: &[u8], pos: Option<&Position>) -> u64 {
     })
 }
 
-fn csv_error(bytes: &[u8], path: &Path, e: csv::Error) -> ImportError {
-    let line = line(bytes, e.position());
-    let message = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => ImportError::Read {
-            path: path.to_owned(),
-            source,
-        },
-        csv::ErrorKind::Utf8 { err, .. } => ImportError::Csv {
-            path: path.to_owned(),
-            line,
-            message: format!("the text is not UTF-8 ({err})"),
-        },
-        _ => ImportError::Csv {
-            path: path.to_owned(),
-            line,
-            message,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::plan;
     use super::*;
 
-    /// Writes `bytes` as album_years.csv into a fresh temp dir and plans it.
-    fn plan_csv(bytes: &[u8]) -> Result<ImportPlan, ImportError> {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(ALBUM_YEARS_FILE), bytes).unwrap();
-        plan(dir.path())
+    /// Reads `bytes` as `album_years.csv`: the plan and the row count.
+    fn plan_csv(bytes: &[u8]) -> Option<(ImportPlan, usize)> {
+        let mut plan = ImportPlan::default();
+        let rows = read(bytes, "album_years.csv", &mut plan)?;
+        Some((plan, rows))
     }
 
     /// Each request as `line: artist / album = year (confidence, source, stored_at_ms)`.
@@ -213,7 +190,7 @@ mod tests {
     #[test]
     fn old_format_with_crlf_lines_and_no_confidence_or_source() {
         // Python's csv.writer ends lines with \r\n; line numbers must still be right.
-        let p = plan_csv(
+        let (p, _) = plan_csv(
             b"artist,album,year,timestamp\r\n\
               Pink Floyd,The Wall,1979,1705314600.123456\r\n\
               \"Multi\r\nLine\",Album,1980,1705314600\r\n\
@@ -233,7 +210,7 @@ mod tests {
 
     #[test]
     fn columns_are_matched_by_name_in_any_order_and_case() {
-        let p = plan_csv(
+        let (p, _) = plan_csv(
             b" Source ,TIMESTAMP,Year,confidence,Album,Artist\n\
               musicbrainz,2024-01-15T10:30:00,1979,95,The Wall,Pink Floyd\n\
               ,2024-01-15T10:30:00Z,1973,,Dark Side,Pink Floyd\n",
@@ -256,7 +233,7 @@ mod tests {
              Sigur Rós,( ),2002,discogs,70\n"
                 .as_bytes(),
         );
-        let p = plan_csv(&bytes).unwrap();
+        let (p, _) = plan_csv(&bytes).unwrap();
         assert_eq!(
             years(&p),
             [
@@ -269,7 +246,7 @@ mod tests {
 
     #[test]
     fn bad_rows_are_skipped_with_reasons() {
-        let p = plan_csv(
+        let (p, _) = plan_csv(
             b"artist,album,year,confidence,timestamp\n\
               ,No Artist,1999,50,1705314600\n\
               A,Bad Year,19x9,50,1705314600\n\
@@ -297,30 +274,40 @@ mod tests {
                 r#"album_years.csv line 8 | year is empty | "A" / "Short Row""#,
             ]
         );
-        assert_eq!(p.files[0].records, 8);
+        assert_eq!(p.album_years.len() + p.skipped.len(), 8);
     }
 
     #[test]
-    fn a_file_that_is_not_csv_is_an_error_with_its_position() {
-        let e = plan_csv(b"artist,album,year\r\nA,B,1999\r\nA,\xFF\xFE,2000\r\n").unwrap_err();
-        assert!(matches!(e, ImportError::Csv { line: 3, .. }), "{e:?}");
-        let msg = e.to_string();
-        assert!(msg.contains("line 3") && msg.contains("UTF-8"), "{msg}");
-
-        let e = plan_csv(b"{\"k\": {\"artist\": \"A\"}}\n").unwrap_err();
-        assert!(
-            matches!(&e, ImportError::MissingColumn { column, .. } if column == "artist"),
-            "{e:?}"
+    fn a_row_that_is_not_text_costs_that_row_only() {
+        let (p, rows) =
+            plan_csv(b"artist,album,year\r\nA,B,1999\r\nA,\xFF\xFE,2000\r\nC,D,2001\r\n").unwrap();
+        assert_eq!(rows, 3);
+        assert_eq!(p.album_years.len(), 2);
+        assert_eq!(
+            skips(&p),
+            ["album_years.csv line 3 | the row is not UTF-8 text | -"]
         );
-        assert!(e.to_string().contains("no `artist` column"), "{e}");
+        assert!(
+            plan_csv(b"{\"k\": {\"artist\": \"A\"}}\n").is_none(),
+            "not album years"
+        );
     }
 
     #[test]
     fn an_empty_file_has_no_rows() {
-        let p = plan_csv(b"").unwrap();
-        let counts = (p.album_years.len(), p.skipped.len(), p.files[0].found);
-        assert_eq!(counts, (0, 0, true));
-        let p = plan_csv(b"artist,album,year\n").unwrap();
-        assert_eq!((p.album_years.len(), p.files[0].records), (0, 0));
+        let (p, rows) = plan_csv(b"").unwrap();
+        assert_eq!((p.album_years.len(), p.skipped.len(), rows), (0, 0, 0));
+        let (p, rows) = plan_csv(b"artist,album,year\n").unwrap();
+        assert_eq!((p.album_years.len(), rows), (0, 0));
+    }
+
+    #[test]
+    fn the_first_releases_three_columns() {
+        let (p, rows) = plan_csv(b"artist,album,year\r\nPink Floyd,The Wall,1979\r\n").unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(
+            years(&p),
+            ["2: Pink Floyd / The Wall = 1979 (0, genreupdater, now)"]
+        );
     }
 }

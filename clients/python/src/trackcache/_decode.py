@@ -176,6 +176,13 @@ def event(obj: Obj) -> t.Event:
             keys=[str(k) for k in obj.get("keys") or []],
             reason=str(obj.get("reason", "")),
         )
+    if kind == "fingerprint_changed":
+        changes = [field_change(c) for c in obj.get("changes") or []]
+        return t.FingerprintChanged(seq, kind, obj, track=_track_or_none(obj), changes=changes)
+    if kind == "manual_invalidation":
+        return t.ManualInvalidation(
+            seq, kind, obj, target=str(obj.get("target", "")), dropped=int(obj.get("dropped", 0))
+        )
     return t.Event(seq, kind, obj)
 
 
@@ -267,6 +274,7 @@ def status(reply: Obj) -> t.Status:
         max_connections=int(reply["max_connections"]),
         cache=_known(t.CacheTotals, reply.get("cache") or {}),
         library=library,
+        strategies={str(k): str(v) for k, v in (reply.get("strategies") or {}).items()},
     )
 
 
@@ -276,6 +284,14 @@ def stats(reply: Obj) -> t.Stats:
         content_types=[
             _known(t.ContentTypeStats, o) for o in reply.get("content_types") or []
         ],
+    )
+
+
+def declared(reply: Obj) -> t.NamespaceDeclared:
+    return t.NamespaceDeclared(
+        changed=status_of(reply) == "stored",
+        overridden=[str(f) for f in reply.get("overridden") or []],
+        namespace=_known(t.NamespaceStats, reply.get("namespace") or {}),
     )
 
 

@@ -200,6 +200,31 @@ class Client:
         """Removes every entry of a namespace; how many."""
         return self.execute(c.kv_clear(namespace))
 
+    def declare_namespace(
+        self,
+        namespace: str,
+        *,
+        ttl_ms: Optional[int] = None,
+        negative_ttl_ms: Optional[int] = None,
+        max_entries: Optional[int] = None,
+        max_bytes: Optional[int] = None,
+        persistent: Optional[bool] = None,
+        strategy: Optional[str] = None,
+    ) -> t.NamespaceDeclared:
+        """Declares a namespace's policy (idempotent, durable when it returns);
+        see ``commands.declare_namespace``."""
+        return self.execute(
+            c.declare_namespace(
+                namespace,
+                ttl_ms=ttl_ms,
+                negative_ttl_ms=negative_ttl_ms,
+                max_entries=max_entries,
+                max_bytes=max_bytes,
+                persistent=persistent,
+                strategy=strategy,
+            )
+        )
+
     def kv_get_many(self, namespace: str, keys: Iterable[str]) -> BatchResult[t.KvValue]:
         """Many keys in one request, in order (a ServerError in place of a failed item)."""
         return self.execute(c.kv_get_many(namespace, keys))
@@ -394,6 +419,11 @@ class Client:
     ) -> Union[t.KvValue, t.Lease]:
         """The entry, or the lease to compute it (then ``kv_set``)."""
         return self.execute(c.lookup_kv(namespace, key, lease_ms=lease_ms, wait_ms=wait_ms))
+
+    def fail_lease(self, cache: str, error: str, **key: str) -> bool:
+        """Tells the callers waiting on this connection's lease that fetching
+        failed (they get ``FetchFailed``); see ``commands.fail_lease``."""
+        return self.execute(c.fail_lease(cache, error, **key))
 
     # --- invalidation and last runs -------------------------------------------
 

@@ -27,7 +27,7 @@ from typing import (
 
 from . import _decode as d
 from . import types as t
-from .errors import ProtocolError, ServerError
+from .errors import FetchFailed, ProtocolError, ServerError
 
 T = TypeVar("T")
 Obj = Dict[str, Any]
@@ -210,6 +210,33 @@ def kv_clear(namespace: str) -> Command[int]:
     return Command("kv_clear_namespace", {"namespace": namespace}, _count("removed"))
 
 
+def declare_namespace(
+    namespace: str,
+    *,
+    ttl_ms: Optional[int] = None,
+    negative_ttl_ms: Optional[int] = None,
+    max_entries: Optional[int] = None,
+    max_bytes: Optional[int] = None,
+    persistent: Optional[bool] = None,
+    strategy: Optional[str] = None,
+) -> Command[t.NamespaceDeclared]:
+    """Declares a namespace's policy; what is left out comes from the daemon's
+    ``[cache.default]``, and what its config file sets for the namespace wins.
+    Idempotent, and durable when it returns. ``ttl_ms`` 0 = never expires."""
+    args: Dict[str, Any] = {"namespace": namespace}
+    for name, v in (
+        ("ttl_ms", ttl_ms),
+        ("negative_ttl_ms", negative_ttl_ms),
+        ("max_entries", max_entries),
+        ("max_bytes", max_bytes),
+        ("persistent", persistent),
+        ("strategy", strategy),
+    ):
+        if v is not None:
+            args[name] = v
+    return Command("declare_namespace", args, d.declared)
+
+
 # --- library ----------------------------------------------------------------
 
 
@@ -382,9 +409,24 @@ def _lookup(cache: str, key: Obj, lease_ms: int, wait_ms: int, hit: Callable[[Ob
     args: Obj = {"cache": cache, **key, "lease_ms": lease_ms, "wait_ms": wait_ms}
 
     def decode(reply: Obj) -> Union[T, t.Lease]:
-        return d.lease(reply) if d.status_of(reply) == "lease" else hit(reply)
+        status = d.status_of(reply)
+        if status == "lease":
+            return d.lease(reply)
+        if status == "failed" and "source" not in reply:
+            # Not a cached failed API answer: the lease holder's failure.
+            raise FetchFailed(str(reply.get("error", "")))
+        return hit(reply)
 
     return Command("lookup", args, decode)
+
+
+def fail_lease(cache: str, error: str, **key: str) -> Command[bool]:
+    """Tells the callers waiting on this connection's lease of a key (``cache``
+    ``album_year``, ``api`` or ``kv``, with that cache's key fields as for
+    ``lookup_*``) that fetching failed: they get ``FetchFailed`` instead of
+    fetching in turn. True when this connection held the lease."""
+    args: Obj = {"cache": cache, **key, "error": error}
+    return Command("fail_lease", args, lambda r: bool(r["held"]))
 
 
 def _hit_year(reply: Obj) -> t.AlbumYear:

@@ -14,6 +14,7 @@ from typing import Dict, Optional, Type
 
 __all__ = [
     "TrackcacheError",
+    "FetchFailed",
     "ConnectionError",
     "DaemonNotRunning",
     "ConnectionClosed",
@@ -40,6 +41,16 @@ __all__ = [
 
 class TrackcacheError(Exception):
     """Base class of every error raised by this package."""
+
+
+class FetchFailed(TrackcacheError):
+    """A lookup waited on another caller's lease, and that caller reported that
+    its fetch failed (``fail_lease``); ``error`` is what it said. Asking again
+    gets a lease of your own."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+        super().__init__(f"the caller holding the lease could not fetch the value: {error}")
 
 
 class ConnectionError(TrackcacheError, builtins.ConnectionError):

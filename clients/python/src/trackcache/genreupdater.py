@@ -430,19 +430,24 @@ class CacheOrchestrator:
     # --- invalidation and last runs -------------------------------------------
 
     async def invalidate_for_track(self, track: Any) -> None:
-        """Forgets what a changed track makes stale: the generic track lists and
-        the album's year and API answers."""
+        """Forgets what a changed track makes stale: the generic track lists,
+        the album's year and API answers, and (when the track has an ``id``)
+        everything derived from the track itself. The daemon logs each as a
+        ``manual_invalidation`` event, so its other clients see the report."""
         data = track.model_dump() if callable(getattr(track, "model_dump", None)) else track
         fields = dict(data) if isinstance(data, Mapping) else {}
         artist = str(fields.get("artist") or "").strip()
         original = str(fields.get("original_artist") or "").strip()
         album = str(fields.get("album") or "").strip()
+        track_id = str(fields.get("id") or "").strip()
         p = self.client.pipeline()
         p.kv_delete(self.namespace, hash_generic_key("tracks_all"))
         for name in {a for a in (artist, original) if a}:
             p.kv_delete(self.namespace, hash_generic_key(f"tracks_{name}"))
         if artist and album:
             p.invalidate_album(artist, album)
+        if track_id:
+            p.invalidate_track(track_id)
         await p.execute()
 
     async def invalidate_all(self) -> None:

@@ -12,12 +12,13 @@ persistent. Negative caching of audio searches uses ``NOT_FOUND`` in place of
 musicdl's private sentinel: it is stored as the daemon's negative entry
 ("looked, found nothing") and read back as ``NOT_FOUND``, a hit.
 
-The namespace's policy: every entry is written with this cache's TTL
-(``ttl_seconds``; ``negative_ttl_seconds`` for ``NOT_FOUND``), so the TTL
-policy travels with the writes. The daemon has no request to declare a
-namespace's bounds yet, so ``max_size`` is enforced only when the daemon's
-config gives the namespace that ``max_entries`` (see the README);
-``stats()["max_size"]`` reports the bound the daemon actually enforces.
+The namespace's policy: the cache declares it when it is made
+(``declare_namespace``: ``ttl_seconds``, ``negative_ttl_seconds`` for
+``NOT_FOUND``, ``max_size`` as the entry bound, and ``persistent`` for caches
+kept across runs, like musicdl's Spotify collections), and writes use the
+namespace's TTLs. A setting the daemon's config file gives the namespace wins
+over the declaration (``overridden`` says which); ``stats()`` reports the
+policy the daemon actually enforces.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import threading
 from typing import Any, Dict, Optional
 
 from .client import Client
+from .types import NamespaceDeclared
 
 
 class _NotFound:
@@ -56,7 +58,11 @@ class TTLCache:
     ``max_size`` and ``ttl_seconds`` as musicdl's. ``namespace`` names the
     daemon namespace (one per cache: ``musicdl.spotify``,
     ``musicdl.audio_search``, ...); ``negative_ttl_seconds`` (default: the same
-    TTL) applies to ``NOT_FOUND``; ``client`` shares a connection between caches.
+    TTL) applies to ``NOT_FOUND``; ``persistent`` keeps the entries across
+    daemon restarts (default: the daemon's default); ``client`` shares a
+    connection between caches. The namespace is declared with these settings
+    on first use (``declared()`` returns the answer: the policy in force, and
+    what the daemon's config file overrode), so making a cache never fails.
     """
 
     def __init__(
@@ -66,6 +72,7 @@ class TTLCache:
         *,
         namespace: str = "musicdl",
         negative_ttl_seconds: Optional[int] = None,
+        persistent: Optional[bool] = None,
         client: Optional[Client] = None,
         socket: Optional[str] = None,
     ) -> None:
@@ -75,13 +82,37 @@ class TTLCache:
             ttl_seconds if negative_ttl_seconds is None else negative_ttl_seconds
         )
         self.namespace = namespace
+        self.persistent = persistent
         self.client = client or Client(socket, client_name="musicdl")
+        self._declared: Optional[NamespaceDeclared] = None
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
 
+    def declared(self) -> NamespaceDeclared:
+        """Declares the namespace (once; the daemon keeps it across restarts)
+        and returns the daemon's answer."""
+        with self._lock:
+            if self._declared is not None:
+                return self._declared
+
+        def ms(seconds: int) -> Optional[int]:
+            return int(seconds * 1000) if seconds > 0 else None  # <= 0: nothing is stored
+
+        answer = self.client.declare_namespace(
+            self.namespace,
+            ttl_ms=ms(self.ttl_seconds),
+            negative_ttl_ms=ms(self.negative_ttl_seconds),
+            max_entries=self.max_size if self.max_size >= 1 else None,
+            persistent=self.persistent,
+        )
+        with self._lock:
+            self._declared = answer
+        return answer
+
     def get(self, key: str) -> Optional[Any]:
         """The value, ``NOT_FOUND`` for a negative entry, or None (a miss)."""
+        self.declared()
         got = self.client.kv_get(self.namespace, key)
         with self._lock:
             if got.miss:
@@ -93,7 +124,9 @@ class TTLCache:
         return None if got.value is None else json.loads(got.value)
 
     def set(self, key: str, value: Any) -> None:
-        """Caches ``value`` (any JSON data, or ``NOT_FOUND``) for the cache's TTL."""
+        """Caches ``value`` (any JSON data, or ``NOT_FOUND``) for the namespace's
+        TTL (the declared one, unless the daemon's config file sets another)."""
+        self.declared()
         negative = value is NOT_FOUND
         seconds = self.negative_ttl_seconds if negative else self.ttl_seconds
         if seconds <= 0:
@@ -101,12 +134,11 @@ class TTLCache:
             # read a TTL of 0 as "never expires".
             self.client.kv_delete(self.namespace, key)
             return
-        ttl_ms = int(seconds * 1000)
         if negative:
-            self.client.kv_set(self.namespace, key, negative=True, ttl_ms=ttl_ms)
+            self.client.kv_set(self.namespace, key, negative=True)
         else:
             encoded = json.dumps(value, ensure_ascii=False)
-            self.client.kv_set(self.namespace, key, encoded, ttl_ms=ttl_ms)
+            self.client.kv_set(self.namespace, key, encoded)
 
     def delete(self, key: str) -> bool:
         """Removes one entry; True when a live one existed."""
@@ -123,15 +155,17 @@ class TTLCache:
     def stats(self) -> Dict[str, Any]:
         """musicdl's statistics: this cache's hits and misses, the namespace's
         size (shared with other processes) and the bound the daemon enforces."""
+        self.declared()
         ns = self.client.stats().namespace(self.namespace)
         with self._lock:
             hits, misses = self._hits, self._misses
         total = hits + misses
         hit_rate = hits / total * 100 if total else 0.0
+        ttl_ms = ns.ttl_ms if ns else None
         return {
             "size": ns.entries if ns else 0,
             "max_size": ns.max_entries if ns else self.max_size,
-            "ttl_seconds": self.ttl_seconds,
+            "ttl_seconds": ttl_ms // 1000 if ttl_ms is not None else self.ttl_seconds,
             "hits": hits,
             "misses": misses,
             "hit_rate": f"{hit_rate:.2f}%",

@@ -218,6 +218,25 @@ class EntriesInvalidated(Event):
 
 
 @dataclass
+class FingerprintChanged(Event):
+    """A track's file changed (size, duration, dates, location) while the
+    fields ``TrackModified`` reports did not: replaced or re-encoded."""
+
+    track: Optional[Track] = None
+    changes: List[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class ManualInvalidation(Event):
+    """Someone invalidated entries (``invalidate_*``). ``target`` is ``track``,
+    ``album``, ``artist``, ``content_type`` or ``all``; its arguments (``id``,
+    ``artist``, ``album``, ``name``) are in ``raw``."""
+
+    target: str = ""
+    dropped: int = 0
+
+
+@dataclass
 class ChangesPage:
     """Logged events after a seq.
 
@@ -404,6 +423,9 @@ class Status:
     max_connections: int
     cache: CacheTotals
     library: Optional[LibraryStatus]
+    #: Content type -> invalidation strategy (``time_based``, ``event_driven``,
+    #: ``fingerprint_based``, ``hybrid``).
+    strategies: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -423,6 +445,14 @@ class NamespaceStats:
     deletes: int = 0
     expirations: int = 0
     evictions: int = 0
+    #: TTL of values stored without one, ms (None: never expires).
+    ttl_ms: Optional[int] = None
+    #: TTL of "known absent" entries stored without one, ms.
+    negative_ttl_ms: Optional[int] = None
+    #: Which library changes drop tagged entries.
+    strategy: str = "time_based"
+    #: ``default``, ``config`` (the daemon's config file names it) or ``declared``.
+    origin: str = "default"
 
     @property
     def hit_rate(self) -> float:
@@ -430,6 +460,18 @@ class NamespaceStats:
         answered = self.hits + self.negative_hits
         total = answered + self.misses
         return answered / total if total else 0.0
+
+
+@dataclass
+class NamespaceDeclared:
+    """What ``declare_namespace`` did. ``changed`` is False when the same
+    declaration was in force already; ``overridden`` lists the fields the
+    daemon's config file sets for the namespace (they win); ``namespace`` is
+    the policy in force now."""
+
+    changed: bool
+    overridden: List[str]
+    namespace: NamespaceStats
 
 
 @dataclass

@@ -1,17 +1,20 @@
-//! `cache.json`: a JSON object mapping opaque keys to API-lookup entries
-//! (`artist`, `album`, `year`, `source`, `timestamp`, `ttl`, `metadata`,
-//! `api_response`). An entry with a year is a found answer; one without is
-//! a failed lookup. `ttl` is ignored: the daemon's TTL policy for each
-//! content type applies, counted from `timestamp`.
-
-use std::path::Path;
+//! API answers: a JSON object mapping GenreUpdater's hash keys to
+//! `{artist, album, year, source, timestamp, ttl, metadata, api_response}`,
+//! the same in every release, under three names: `cache/api_results.json`
+//! (its first release), `cache/api_responses.json` (September 2025) and
+//! `cache/cache.json` (since). An entry with a year is a found answer. One
+//! without is, as GenreUpdater read it, a failed lookup (retried after an
+//! hour); but the first release wrote its negative results ("the source has
+//! nothing") with the negative TTL in `ttl`, so an entry without a year and
+//! with a `ttl` is a not-found answer. Otherwise `ttl` is ignored: the
+//! daemon's policy for each content type applies, counted from `timestamp`.
 
 use serde_json::{Map, Value};
 use trackcache_protocol::{ApiOutcome, SetApiResult};
 
-use super::{CACHE_FILE, NO_YEAR_ERROR};
+use super::NO_YEAR_ERROR;
 use crate::import::fields::{self, describe};
-use crate::import::{ImportError, ImportPlan, Origin, Skipped};
+use crate::import::{ImportPlan, Origin, Skipped};
 
 /// Skip reason: an entry that is not an object.
 const NOT_AN_OBJECT: &str = "entry is not a JSON object";
@@ -23,37 +26,11 @@ const BAD_METADATA: &str = "metadata is not a JSON object";
 type Refusal = (&'static str, Option<String>);
 
 /// Reads every entry into `plan`; returns the number of entries.
-pub(super) fn read(bytes: &[u8], path: &Path, plan: &mut ImportPlan) -> Result<usize, ImportError> {
-    // Python's json never writes a BOM, but an editor may have.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        // An empty file holds nothing to import; that is not worth failing for.
-        return Ok(0);
-    }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        let full = e.to_string();
-        // serde_json appends " at line L column C"; the error has those as fields.
-        let message = full
-            .rsplit_once(" at line ")
-            .map_or(full.as_str(), |(m, _)| m)
-            .to_owned();
-        ImportError::Json {
-            path: path.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message,
-        }
-    })?;
-    let Value::Object(entries) = value else {
-        return Err(ImportError::NotAnObject {
-            path: path.to_owned(),
-            found: kind(&value).to_owned(),
-        });
-    };
+pub(super) fn read(entries: Map<String, Value>, file: &str, plan: &mut ImportPlan) -> usize {
     let n = entries.len();
     for (key, entry) in entries {
         let origin = Origin::Key {
-            file: CACHE_FILE.to_owned(),
+            file: file.to_owned(),
             key,
         };
         match request(&entry) {
@@ -65,7 +42,7 @@ pub(super) fn read(bytes: &[u8], path: &Path, plan: &mut ImportPlan) -> Result<u
             }),
         }
     }
-    Ok(n)
+    n
 }
 
 /// One entry as a request, or why not.
@@ -93,7 +70,9 @@ fn request(entry: &Value) -> Result<SetApiResult, Refusal> {
         Some(Value::String(s)) => Some(fields::timestamp_ms(s).map_err(|r| bad(r, "timestamp"))?),
         Some(_) => return Err(bad(fields::BAD_TIMESTAMP, "timestamp")),
     };
+    let negative_ttl = e.get("ttl").is_some_and(Value::is_number);
     let outcome = match year(e.get("year")).map_err(|r| bad(r, "year"))? {
+        None if negative_ttl => ApiOutcome::NotFound,
         None => ApiOutcome::Failed {
             error: NO_YEAR_ERROR.to_owned(),
         },
@@ -156,32 +135,25 @@ fn as_text(v: &Value) -> String {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::plan;
     use super::*;
 
-    /// Writes `text` as cache.json into a fresh temp dir and plans it.
-    fn plan_json(text: &str) -> Result<ImportPlan, ImportError> {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CACHE_FILE), text).unwrap();
-        plan(dir.path())
+    const FILE: &str = "cache/cache.json";
+
+    fn plan_json(text: &str) -> ImportPlan {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let Value::Object(map) = serde_json::from_str(text).unwrap() else {
+            panic!("an object")
+        };
+        let mut plan = ImportPlan::default();
+        read(map, FILE, &mut plan);
+        plan
     }
 
     fn by_key<'a>(p: &'a ImportPlan, key: &str) -> &'a SetApiResult {
         let origin = Origin::Key {
-            file: CACHE_FILE.into(),
+            file: FILE.into(),
             key: key.into(),
         };
         &p.api.iter().find(|(o, _)| *o == origin).unwrap().1
@@ -201,10 +173,9 @@ mod tests {
                        "timestamp": 1705314600, "ttl": 3600, "metadata": {}, "api_response": null},
               "empty": {"artist": "A", "album": "D", "year": " ", "source": "lastfm"}
             }"#,
-        )
-        .unwrap();
+        );
         assert!(p.skipped.is_empty(), "{:?}", p.skipped);
-        assert_eq!(p.files[1].records, 4);
+        assert_eq!(p.api.len(), 4);
         let s = by_key(&p, "s");
         assert_eq!(
             (&*s.source, &*s.artist, &*s.album, s.stored_at_ms),
@@ -238,9 +209,17 @@ mod tests {
         let failed = ApiOutcome::Failed {
             error: NO_YEAR_ERROR.into(),
         };
-        assert_eq!(by_key(&p, "null").outcome, failed);
+        assert_eq!(
+            by_key(&p, "null").outcome,
+            ApiOutcome::NotFound,
+            "no year and a ttl: the first release's negative result"
+        );
         assert_eq!(by_key(&p, "null").stored_at_ms, Some(1_705_314_600_000));
-        assert_eq!(by_key(&p, "empty").outcome, failed);
+        assert_eq!(
+            by_key(&p, "empty").outcome,
+            failed,
+            "no year, no ttl: a failed lookup"
+        );
         assert_eq!(by_key(&p, "empty").stored_at_ms, None);
     }
 
@@ -258,8 +237,7 @@ mod tests {
               "h-negative": {"artist": "A", "album": "B", "year": 1999, "source": "s", "timestamp": -5},
               "i-fine": {"artist": "A", "album": "B", "year": 1999, "source": "s"}
             }"#,
-        )
-        .unwrap();
+        );
         assert_eq!(p.api.len(), 1);
         let got: Vec<_> = p
             .skipped
@@ -281,42 +259,42 @@ mod tests {
             got,
             [
                 (
-                    "cache.json key \"a-not-object\"".into(),
+                    "cache/cache.json key \"a-not-object\"".into(),
                     NOT_AN_OBJECT,
                     None
                 ),
                 (
-                    "cache.json key \"b-no-source\"".into(),
+                    "cache/cache.json key \"b-no-source\"".into(),
                     NO_NAMES,
                     Some("\"A\" / \"B\"")
                 ),
                 (
-                    "cache.json key \"c-bad-year\"".into(),
+                    "cache/cache.json key \"c-bad-year\"".into(),
                     fields::BAD_YEAR,
                     Some(&*year)
                 ),
                 (
-                    "cache.json key \"d-bool-year\"".into(),
+                    "cache/cache.json key \"d-bool-year\"".into(),
                     fields::BAD_YEAR,
                     Some(&*bool_year)
                 ),
                 (
-                    "cache.json key \"e-big-year\"".into(),
+                    "cache/cache.json key \"e-big-year\"".into(),
                     fields::BAD_YEAR,
                     Some(&*big)
                 ),
                 (
-                    "cache.json key \"f-metadata\"".into(),
+                    "cache/cache.json key \"f-metadata\"".into(),
                     BAD_METADATA,
                     Some(&*meta)
                 ),
                 (
-                    "cache.json key \"g-timestamp\"".into(),
+                    "cache/cache.json key \"g-timestamp\"".into(),
                     fields::BAD_TIMESTAMP,
                     Some(&*ts)
                 ),
                 (
-                    "cache.json key \"h-negative\"".into(),
+                    "cache/cache.json key \"h-negative\"".into(),
                     fields::BAD_TIMESTAMP,
                     Some(&*neg)
                 ),
@@ -325,40 +303,9 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_is_an_error_with_its_position() {
-        let e = plan_json("{\n  \"k\": {\"artist\": \"A\",}\n}\n").unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ImportError::Json {
-                    line: 2,
-                    column: 23,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
-        let msg = e.to_string();
-        assert!(
-            msg.contains("line 2, column 23") && msg.contains("not valid JSON"),
-            "{msg}"
-        );
-        assert!(
-            !msg.contains("at line 2 column"),
-            "position said once: {msg}"
-        );
-
-        let e = plan_json(r#"[{"artist": "A"}]"#).unwrap_err();
-        assert!(e.to_string().contains("holds an array"), "{e}");
-    }
-
-    #[test]
-    fn bom_and_empty_files() {
+    fn a_bom_is_no_matter() {
         let p =
-            plan_json("\u{feff}{\"k\": {\"artist\": \"A\", \"album\": \"B\", \"source\": \"s\"}}")
-                .unwrap();
+            plan_json("\u{feff}{\"k\": {\"artist\": \"A\", \"album\": \"B\", \"source\": \"s\"}}");
         assert_eq!(p.api.len(), 1);
-        let p = plan_json("  \n").unwrap();
-        assert_eq!((p.api.len(), p.files[1].found), (0, true));
     }
 }
