@@ -40,6 +40,7 @@ use crate::cache::api::ApiAnswers;
 use crate::cache::lease::Leases;
 use crate::cache::Caches;
 use crate::config::{Config, DEFAULT_RETENTION};
+use crate::connection::budget::PartialBudget;
 use crate::hub::{Hub, LogPosition};
 use crate::ingest::LibraryService;
 use crate::invalidation::Invalidator;
@@ -114,8 +115,11 @@ pub async fn run_service(
         }
         None => LibrarySlot::default(),
     };
+    let leases = Leases::new(config.limits.max_leases);
     let daemon = Arc::new(Daemon {
         connections: Arc::new(Semaphore::new(config.max_connections)),
+        partial_messages: PartialBudget::new(config.limits.partial_message_bytes),
+        presence: Default::default(),
         config_state: service.config_state(&config),
         config,
         started_at: Instant::now(),
@@ -123,7 +127,7 @@ pub async fn run_service(
         caches: caches.clone(),
         years,
         api,
-        leases: Leases::default(),
+        leases,
         invalidator,
         next_conn_id: AtomicU64::new(0),
         hub,

@@ -73,7 +73,13 @@ async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
     // On Unix a local socket is always a Unix domain socket.
     let Stream::UdSocket(stream) = stream;
     let mut stream = tokio::net::UnixStream::from(stream);
-    let conn = Connection::new(&mut stream, daemon.clone(), conn_id);
+    let registered = daemon.presence.register(conn_id);
+    let conn = Connection::new(
+        &mut stream,
+        daemon.clone(),
+        conn_id,
+        registered.presence.clone(),
+    );
     if !peer_allowed(peer_uid, own_uid) {
         tracing::warn!(?peer_uid, own_uid, "refused a connection from another user");
         let msg = format!(
@@ -84,9 +90,10 @@ async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
             .await;
         return;
     }
-    let Ok(_permit) = daemon.connections.clone().try_acquire_owned() else {
+    let Some(_permit) = admit(&daemon).await else {
         let msg = format!(
-            "the daemon already serves its maximum of {} connections; retry later or raise max_connections",
+            "the daemon already serves its maximum of {} connections, none of them idle; \
+             retry later or raise max_connections",
             daemon.config.max_connections
         );
         conn.refuse(ErrorReply::new(ErrorCode::TOO_MANY_CONNECTIONS, msg))
@@ -96,6 +103,24 @@ async fn handle(stream: Stream, daemon: Arc<Daemon>, own_uid: u32) {
     conn.serve().await;
     // Leases die with their holder: waiters take over at once.
     daemon.leases.release_connection(conn_id);
+}
+
+/// A connection slot: a free one, or the one the longest-idle connection
+/// gives up when the cap is reached (it is closed to make room).
+async fn admit(daemon: &Daemon) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// How long the closed connection may take to let go of its slot.
+    const HANDOVER: Duration = Duration::from_secs(2);
+    let slots = daemon.connections.clone();
+    if let Ok(permit) = slots.clone().try_acquire_owned() {
+        return Some(permit);
+    }
+    if !daemon.presence.close_longest_idle() {
+        return None;
+    }
+    tokio::time::timeout(HANDOVER, slots.acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ pub struct Daemon {
     pub hub: Arc<Hub>,
     /// The library service, when a library is configured (a reload may replace it).
     pub library: LibrarySlot,
+    /// Bytes of half-received messages, all connections together.
+    pub partial_messages: Arc<crate::connection::budget::PartialBudget>,
+    /// Each open connection's presence (idle or not).
+    pub presence: crate::connection::presence::Registry,
     /// One permit per allowed connection.
     pub connections: Arc<Semaphore>,
     /// Cancelled when the daemon should stop.

@@ -257,12 +257,17 @@ fn a_slow_json_subscriber_gets_resync_not_a_gap() {
 fn refusals_and_handshake_errors_come_in_json() {
     let env = Env::new("max_connections = 1\n");
     let _d = env.start();
-    // The start-up check's connection may still be closing: wait for the slot.
+    // The start-up check's connection may still be closing: wait for the
+    // slot. The holder subscribes: an idle connection would be closed to
+    // make room for the next client (issue 14), a subscriber never is.
     let mut held = None;
     wait_until("the one connection slot to be free", DEADLINE, || {
         held = trackcache_client::Client::connect(&env.socket).ok();
         held.is_some()
     });
+    if let Some(h) = held.as_mut() {
+        h.subscribe(None).unwrap();
+    }
     let mut refused = JsonConn::connect(&env.socket);
     refused.send(r#"{"hello":{"version":1}}"#);
     let v = refused.read().expect("a fatal line");

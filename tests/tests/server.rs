@@ -169,7 +169,10 @@ fn the_connection_cap_refuses_the_next_connection_with_an_error() {
     wait_until("the readiness probe to hang up", DEADLINE, || {
         a.status().unwrap().connections == 1
     });
-    let b = env.client();
+    // Subscribers are never idle, so neither is closed to make room.
+    a.subscribe(None).unwrap();
+    let mut b = env.client();
+    b.subscribe(None).unwrap();
     let err = Client::connect(&env.socket)
         .err()
         .expect("third connection refused");

@@ -54,6 +54,11 @@ pub enum Acquire {
         /// Until it expires.
         expires_in: Duration,
     },
+    /// The table holds as many leases as it may: fetch without one.
+    Full {
+        /// The bound.
+        max: usize,
+    },
     /// Someone else holds it: wait on `done` (at most until `expires_at`).
     Held {
         /// Notified when the lease completes, is released or fails.
@@ -64,16 +69,34 @@ pub enum Acquire {
 }
 
 /// The lease table.
-#[derive(Default)]
 pub struct Leases {
     table: Mutex<HashMap<LeaseKey, Lease>>,
     /// Leases held: lets every set skip the table when none is.
     held: AtomicUsize,
     next_id: AtomicU64,
     coalesced: Mutex<HashMap<&'static str, u64>>,
+    /// Leases held at once (`[limits] max_leases`).
+    max: usize,
+}
+
+impl Default for Leases {
+    fn default() -> Self {
+        Self::new(crate::config::Limits::default().max_leases)
+    }
 }
 
 impl Leases {
+    /// A table of at most `max` leases.
+    pub fn new(max: usize) -> Self {
+        Self {
+            table: Mutex::new(HashMap::new()),
+            held: AtomicUsize::new(0),
+            next_id: AtomicU64::new(0),
+            coalesced: Mutex::new(HashMap::new()),
+            max,
+        }
+    }
+
     /// Takes the lease on `key` for connection `conn`, unless another live one exists.
     pub fn acquire(&self, key: &LeaseKey, conn: u64, lease: Duration) -> Acquire {
         let now = Instant::now();
@@ -85,6 +108,9 @@ impl Leases {
                     expires_at: l.expires_at,
                 };
             }
+        }
+        if table.len() >= self.max && !table.contains_key(key) {
+            return Acquire::Full { max: self.max };
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let old = table.insert(
@@ -223,6 +249,27 @@ mod tests {
         l.release_connection(2);
         assert!(l.is_empty());
         assert!(!l.any_held(), "the count follows takeovers and releases");
+    }
+
+    #[test]
+    fn a_full_table_grants_no_more_leases() {
+        let l = Leases::new(2);
+        let hour = Duration::from_secs(3600);
+        l.acquire(&key("a"), 1, hour);
+        l.acquire(&key("b"), 1, hour);
+        assert!(matches!(
+            l.acquire(&key("c"), 1, hour),
+            Acquire::Full { max: 2 }
+        ));
+        assert!(
+            matches!(l.acquire(&key("a"), 2, hour), Acquire::Held { .. }),
+            "held ones still wait"
+        );
+        l.complete(&key("a"));
+        assert!(matches!(
+            l.acquire(&key("c"), 1, hour),
+            Acquire::Granted { .. }
+        ));
     }
 
     #[tokio::test]

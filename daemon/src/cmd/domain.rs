@@ -158,6 +158,15 @@ pub async fn lookup(
                 }))
             }
             Acquire::Held { done, expires_at } => (done, expires_at),
+            Acquire::Full { max } => {
+                return Err(Refusal::new(
+                    ErrorCode::UNAVAILABLE,
+                    format!(
+                        "{max} leases are held already ([limits] max_leases); fetch without \
+                         one, or retry when some are done"
+                    ),
+                ))
+            }
         };
         if !counted {
             d.leases.count_coalesced(ct);

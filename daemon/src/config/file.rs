@@ -36,6 +36,9 @@ pub struct FileConfig {
     /// `[content_types.NAME]` sections.
     #[serde(default)]
     pub content_types: BTreeMap<String, super::ContentFile>,
+    /// `[limits]` section.
+    #[serde(default)]
+    pub limits: super::LimitsFile,
 }
 
 /// `[cache]`: the default namespace policy and per-namespace overrides.

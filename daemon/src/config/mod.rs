@@ -9,6 +9,7 @@ mod check;
 mod content;
 mod file;
 mod library;
+mod limits;
 mod policy;
 mod print;
 
@@ -22,6 +23,7 @@ pub use library::{
     expand_home, CommandSpec, LibraryConfig, LibraryFile, LibraryOverrides, LibrarySource,
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_POLL, DEFAULT_RETENTION, DEFAULT_SETTLE,
 };
+pub use limits::{Limits, LimitsFile};
 pub use policy::{CachePolicies, NamespacePolicy};
 pub use print::{to_file, to_toml, DEFAULT_CONFIG};
 
@@ -57,6 +59,8 @@ pub struct Config {
     pub store_cache_bytes: u64,
     /// Threads serving requests (at least 1).
     pub worker_threads: usize,
+    /// What one client, or many, may hold of the daemon.
+    pub limits: Limits,
 }
 
 /// Values from the environment and the command line (clap merges the two).
@@ -209,6 +213,7 @@ impl Config {
             store_cache_bytes: file
                 .store_cache_bytes
                 .unwrap_or(crate::store::DEFAULT_CACHE_BYTES),
+            limits: Limits::from_file(&file.limits)?,
             worker_threads: match over.worker_threads.or(file.worker_threads) {
                 None | Some(0) => default_worker_threads(),
                 Some(n) => n,

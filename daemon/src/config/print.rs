@@ -87,6 +87,7 @@ pub fn to_file(config: &Config) -> FileConfig {
         },
         library,
         content_types,
+        limits: config.limits.to_file(),
     }
 }
 
@@ -144,6 +145,7 @@ mod tests {
         assert_eq!(stated.max_frame_len, built_in.max_frame_len);
         assert_eq!(stated.shutdown_timeout, built_in.shutdown_timeout);
         assert_eq!(stated.store_cache_bytes, built_in.store_cache_bytes);
+        assert_eq!(stated.limits, built_in.limits);
         let with_library = Config::resolve(defaults(), FileConfig::default(), over).unwrap();
         assert_eq!(stated.library, with_library.library);
     }

@@ -26,9 +26,12 @@ use trackcache_protocol::{
 use crate::cmd;
 use crate::state::Daemon;
 use crate::store::Epoch;
+use presence::Presence;
 
 mod acks;
+pub mod budget;
 mod deferred;
+pub mod presence;
 mod subscription;
 mod wire;
 
@@ -91,6 +94,8 @@ pub struct Connection<'s> {
     /// Requests that wait, running as tasks (`cmd::deferred`); dropped,
     /// and so ended, with the connection.
     deferred: Deferred,
+    /// Whether it is idle, for the idle timeout and the cap.
+    presence: Arc<Presence>,
 }
 
 impl<'s> Connection<'s> {
@@ -99,11 +104,19 @@ impl<'s> Connection<'s> {
     /// Tokio's own halves, not interprocess's `&Stream`: only tokio's
     /// `poll_read` treats a short read as "drained", so a request costs one
     /// read(2) instead of a second one that returns EAGAIN (decision 0014).
-    pub fn new(stream: &'s mut UnixStream, daemon: Arc<Daemon>, conn_id: u64) -> Self {
+    pub fn new(
+        stream: &'s mut UnixStream,
+        daemon: Arc<Daemon>,
+        conn_id: u64,
+        presence: Arc<Presence>,
+    ) -> Self {
         let (read_half, writer) = stream.split();
         let max_frame_len = daemon.config.max_frame_len;
         Self {
-            reader: FramedRead::new(read_half, Wire::new(max_frame_len)),
+            reader: FramedRead::new(
+                read_half,
+                Wire::new(max_frame_len, daemon.partial_messages.clone()),
+            ),
             writer,
             out: Vec::with_capacity(4096),
             daemon,
@@ -112,6 +125,7 @@ impl<'s> Connection<'s> {
             conn_id,
             acks: Vec::new(),
             deferred: Deferred::default(),
+            presence,
         }
     }
 
@@ -132,15 +146,44 @@ impl<'s> Connection<'s> {
         // registered and dropped a waiter on every request.
         let cancelled = shutdown.cancelled();
         tokio::pin!(cancelled);
+        let close = self.presence.close.clone();
+        let evicted = close.cancelled();
+        tokio::pin!(evicted);
+        // One timer, reset only when it fires: a request costs two atomic
+        // stores (busy, idle), not a timer registration.
+        let idle_timeout = self.daemon.config.limits.idle_timeout;
+        let idle_timer = tokio::time::sleep(idle_timeout.unwrap_or(Duration::MAX));
+        tokio::pin!(idle_timer);
+        self.mark_idle_unless_busy();
         loop {
             tokio::select! {
                 biased;
                 _ = &mut cancelled => break,
+                _ = &mut evicted => {
+                    let msg = "closed to make room for a new client: this connection was the \
+                               longest idle at the connection cap; reconnect when needed";
+                    self.fatal(ErrorReply::new(ErrorCode::UNAVAILABLE, msg)).await;
+                    return;
+                }
+                _ = &mut idle_timer, if idle_timeout.is_some() => {
+                    if let Some(next) = self.idle_deadline(idle_timeout) {
+                        idle_timer.as_mut().reset(next);
+                        continue;
+                    }
+                    let msg = format!(
+                        "closed after {} s without a request ([limits] idle_timeout_ms); \
+                         reconnect when needed",
+                        idle_timeout.unwrap_or_default().as_secs()
+                    );
+                    self.fatal(ErrorReply::new(ErrorCode::UNAVAILABLE, msg)).await;
+                    return;
+                }
                 done = self.deferred.next(), if !self.deferred.is_empty() => {
                     self.deferred_done(done);
                     if self.flush().await.is_err() {
                         return;
                     }
+                    self.mark_idle_unless_busy();
                 }
                 item = self.reader.next() => {
                     let Some(item) = item else { break };
@@ -176,6 +219,7 @@ impl<'s> Connection<'s> {
     /// Handles `first` and every frame already buffered behind it, then
     /// writes all replies.
     async fn batch(&mut self, first: io::Result<BytesMut>) -> Flow {
+        self.presence.busy();
         let mut flow = self.handle(first).await;
         // Only frames already read count as the batch: polling the socket
         // again would cost a read() that mostly returns EAGAIN.
@@ -196,7 +240,29 @@ impl<'s> Connection<'s> {
             tracing::debug!(error = %e, "client went away while we wrote");
             return Flow::Close;
         }
+        self.mark_idle_unless_busy();
         Flow::Continue
+    }
+
+    /// Idle from now if nothing is in flight and no subscription is open.
+    fn mark_idle_unless_busy(&self) {
+        if self.sub.is_none() && self.deferred.is_empty() {
+            self.presence.idle(crate::clock::now_ms());
+        } else {
+            self.presence.busy();
+        }
+    }
+
+    /// When the idle timer should fire next, or `None` if the connection
+    /// has been idle for the whole timeout and is to be closed.
+    fn idle_deadline(&self, timeout: Option<Duration>) -> Option<tokio::time::Instant> {
+        let timeout = timeout?;
+        let now = tokio::time::Instant::now();
+        let Some(since) = self.presence.idle_since() else {
+            return Some(now + timeout);
+        };
+        let idle_for = Duration::from_millis(crate::clock::now_ms().saturating_sub(since));
+        timeout.checked_sub(idle_for).map(|left| now + left)
     }
 
     /// Whether the read buffer holds a whole frame (or an oversized header,
@@ -266,8 +332,8 @@ impl<'s> Connection<'s> {
     }
 
     async fn read_error(&mut self, e: io::Error) -> Flow {
-        if let Some(msg) = self.reader.decoder().too_large_message(&e) {
-            self.fatal(ErrorReply::new(ErrorCode::TOO_LARGE, msg)).await;
+        if let Some(err) = self.reader.decoder().refusal(&e) {
+            self.fatal(err).await;
         } else {
             tracing::debug!(error = %e, "connection read failed or ended mid-frame");
         }

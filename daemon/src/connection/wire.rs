@@ -8,10 +8,13 @@
 //! bytes have arrived without a newline: it is never buffered whole.
 
 use std::io;
+use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec, LengthDelimitedCodecError};
 use trackcache_protocol::json::{self, BytesMode, ClientLine, LineError};
+
+use super::budget::{self, BudgetSpent, Hold, PartialBudget};
 use trackcache_protocol::{
     codec, ClientMessage, ErrorCode, ErrorReply, EventFrame, Hello, Response, ServerMessage,
     Welcome, PROTOCOL_VERSION,
@@ -40,6 +43,11 @@ pub(crate) struct Wire {
     max: usize,
     /// Bytes of the read buffer already searched for a newline.
     scanned: usize,
+    /// This connection's share of the budget for half-received messages.
+    hold: Hold,
+    /// Bytes the bincode frame being received takes whole (the codec keeps
+    /// its header once it has read it, so it is noted here when seen).
+    frame_bytes: Option<u64>,
 }
 
 /// A client message that could not be used.
@@ -52,8 +60,9 @@ pub(crate) enum Unusable {
 }
 
 impl Wire {
-    /// A codec for frames or lines of at most `max_frame_len` bytes.
-    pub(crate) fn new(max_frame_len: u32) -> Self {
+    /// A codec for frames or lines of at most `max_frame_len` bytes,
+    /// buffering half-received ones within `budget`.
+    pub(crate) fn new(max_frame_len: u32, budget: Arc<PartialBudget>) -> Self {
         let frames = LengthDelimitedCodec::builder()
             .length_field_length(codec::FRAME_HEADER_LEN)
             .big_endian()
@@ -64,6 +73,8 @@ impl Wire {
             frames,
             max: max_frame_len as usize,
             scanned: 0,
+            hold: Hold::new(budget),
+            frame_bytes: None,
         }
     }
 
@@ -88,8 +99,18 @@ impl Wire {
         }
     }
 
+    /// The error to send for a read error that is a refused message, if it is one.
+    pub(crate) fn refusal(&self, e: &io::Error) -> Option<ErrorReply> {
+        let inner = e.get_ref()?;
+        if let Some(spent) = inner.downcast_ref::<BudgetSpent>() {
+            return Some(ErrorReply::new(ErrorCode::UNAVAILABLE, spent.to_string()));
+        }
+        self.too_large_message(e)
+            .map(|m| ErrorReply::new(ErrorCode::TOO_LARGE, m))
+    }
+
     /// The message for a read error that is a refused length, if it is one.
-    pub(crate) fn too_large_message(&self, e: &io::Error) -> Option<String> {
+    fn too_large_message(&self, e: &io::Error) -> Option<String> {
         let inner = e.get_ref()?;
         if inner.is::<LengthDelimitedCodecError>() {
             Some(format!(
@@ -282,12 +303,29 @@ impl Wire {
     }
 }
 
+impl Wire {
+    /// The bytes a frame whose header starts `buf` will take whole, once
+    /// the header is there.
+    fn frame_needs(&self, buf: &[u8]) -> Option<u64> {
+        let h = buf.get(..codec::FRAME_HEADER_LEN)?;
+        let len = codec::frame_len([h[0], h[1], h[2], h[3]]) as usize;
+        // One over the maximum is refused by the codec, unread.
+        Some((codec::FRAME_HEADER_LEN + len.min(self.max)) as u64)
+    }
+
+    fn reserve(&mut self, bytes: u64) -> io::Result<()> {
+        self.hold
+            .need(bytes)
+            .map_err(|spent| io::Error::new(io::ErrorKind::OutOfMemory, spent))
+    }
+}
+
 impl Decoder for Wire {
     type Item = BytesMut;
     type Error = io::Error;
 
     fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<BytesMut>> {
-        match self.kind {
+        let msg = match self.kind {
             Kind::Undecided => {
                 let Some(&first) = buf.first() else {
                     return Ok(None);
@@ -297,11 +335,33 @@ impl Decoder for Wire {
                 } else {
                     Kind::Bincode
                 };
-                self.decode(buf)
+                return self.decode(buf);
             }
-            Kind::Bincode => self.frames.decode(buf),
-            Kind::Json(_) => self.decode_line(buf),
+            Kind::Bincode => {
+                // Before the codec reserves room for the whole frame.
+                if self.frame_bytes.is_none() {
+                    self.frame_bytes = self.frame_needs(buf);
+                }
+                if let Some(bytes) = self.frame_bytes {
+                    self.reserve(bytes)?;
+                }
+                let frame = self.frames.decode(buf)?;
+                if frame.is_some() {
+                    self.frame_bytes = None;
+                }
+                frame
+            }
+            Kind::Json(_) => self.decode_line(buf)?,
+        };
+        match &msg {
+            Some(_) => self.hold.holding(buf.len() as u64),
+            // A line grows a read at a time: hold what the next read may add.
+            None if matches!(self.kind, Kind::Json(_)) => {
+                self.reserve(buf.len() as u64 + budget::FREE_BYTES)?;
+            }
+            None => {}
         }
+        Ok(msg)
     }
 
     fn decode_eof(&mut self, buf: &mut BytesMut) -> io::Result<Option<BytesMut>> {
