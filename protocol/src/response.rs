@@ -215,12 +215,20 @@ pub struct LibraryStatus {
     pub oldest_seq: u64,
     /// The re-read under way, if any.
     pub progress: Option<SyncProgress>,
+    /// Values the last parse of the library dropped instead of refusing the
+    /// file (a date that is no date, a number of the wrong type): 0 when
+    /// none, or when the file has not been parsed since the daemon started
+    /// (an unchanged file is not parsed again).
+    pub dropped_values: u64,
+    /// The first of them: where it is and why it was dropped.
+    pub first_dropped: Option<String>,
 }
 
 /// Why the library could not be read, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryErrorInfo {
-    /// `missing`, `unreadable`, `truncated`, `malformed`, `changing` or `exporter`.
+    /// `missing`, `unreadable`, `truncated`, `malformed`, `too_large`,
+    /// `changing`, `exporter` or `unwritable`.
     pub kind: String,
     /// What went wrong and what to do.
     pub message: String,

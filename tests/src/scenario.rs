@@ -63,23 +63,7 @@ impl LibraryEnv {
 
     /// Writes raw bytes as the library file.
     pub fn write_bytes(&self, bytes: &[u8], how: WriteMode) {
-        match how {
-            WriteMode::AtomicRename => {
-                let tmp = self.path.with_extension("xml.tmp");
-                std::fs::write(&tmp, bytes).expect("write temp");
-                std::fs::rename(&tmp, &self.path).expect("rename");
-            }
-            WriteMode::InPlace => {
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .create(true)
-                    .open(&self.path)
-                    .expect("open");
-                f.write_all(bytes).expect("write");
-                f.sync_all().expect("sync");
-            }
-        }
+        write_file(&self.path, bytes, how);
     }
 
     /// `status --json`'s library section.
@@ -103,6 +87,32 @@ impl LibraryEnv {
     pub fn watch(&self, since: u64) -> EventStream {
         EventStream::spawn(&self.env.socket, since)
     }
+}
+
+/// Writes `bytes` to `path`, by rename from a temp file beside it or in place.
+pub fn write_file(path: &Path, bytes: &[u8], how: WriteMode) {
+    match how {
+        WriteMode::AtomicRename => {
+            let tmp = path.with_extension("xml.tmp");
+            std::fs::write(&tmp, bytes).expect("write temp");
+            std::fs::rename(&tmp, path).expect("rename");
+        }
+        WriteMode::InPlace => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .create(true)
+                .open(path)
+                .expect("open");
+            f.write_all(bytes).expect("write");
+            f.sync_all().expect("sync");
+        }
+    }
+}
+
+/// Writes a generated library of `tracks` tracks to `path`.
+pub fn write_library(path: &Path, tracks: &[Track], how: WriteMode) {
+    write_file(path, &write_apple_xml(tracks, &XmlStyle::quirky()), how);
 }
 
 /// A `trackcache --json watch` child and its parsed lines.

@@ -93,6 +93,16 @@ pub fn status(c: &mut Client, p: &Printer) -> Result<Outcome, ClientError> {
                     format!("{} ago, {}: {}", ago(e.at_ms), e.kind, e.message),
                 ));
             }
+            if l.dropped_values > 0 {
+                rows.push((
+                    "dropped values",
+                    format!(
+                        "{} left out as unusable; the first: {}",
+                        l.dropped_values,
+                        l.first_dropped.as_deref().unwrap_or("?")
+                    ),
+                ));
+            }
             if let Some(pr) = &l.progress {
                 rows.push((
                     "re-reading",

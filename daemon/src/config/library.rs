@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use crate::sources::LibraryFormat;
+use crate::sources::{LibraryFormat, Limits, MIN_MAX_FIELD_BYTES};
 
 /// Default quiet period after a change before the library is read.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(300);
@@ -17,6 +17,9 @@ pub const DEFAULT_POLL: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETENTION: u64 = 100_000;
 /// Default time an exporter command may run.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+/// Largest accepted `max_field_bytes`: a field's bound must leave the
+/// whole-track bound (64 times it) addressable and sane.
+const MAX_MAX_FIELD_BYTES: u64 = 1 << 30;
 
 /// Where the library comes from. A source has a format: the parser
 /// (`crate::sources::LibraryFormat`) that reads the bytes it yields.
@@ -58,6 +61,8 @@ pub struct LibraryConfig {
     pub retention: u64,
     /// Bound on one exporter run.
     pub command_timeout: Duration,
+    /// What a parse of the library accepts (the longest field).
+    pub limits: Limits,
 }
 
 /// A command given as one shell string or as an argument list.
@@ -101,6 +106,8 @@ pub struct LibraryFile {
     pub retention: Option<u64>,
     /// Exporter time limit in ms.
     pub command_timeout_ms: Option<u64>,
+    /// Longest text field in the library, in bytes.
+    pub max_field_bytes: Option<u64>,
 }
 
 /// Library values from flags / environment.
@@ -194,7 +201,26 @@ pub fn resolve(
         poll: ms(file.poll_ms, DEFAULT_POLL).max(Duration::from_millis(10)),
         retention,
         command_timeout: ms(file.command_timeout_ms, DEFAULT_COMMAND_TIMEOUT),
+        limits: limits(file.max_field_bytes)?,
     }))
+}
+
+/// The parse limits from `max_field_bytes`, checked.
+fn limits(max_field_bytes: Option<u64>) -> Result<Limits, ConfigError> {
+    let Some(n) = max_field_bytes else {
+        return Ok(Limits::default());
+    };
+    let min = MIN_MAX_FIELD_BYTES as u64;
+    if !(min..=MAX_MAX_FIELD_BYTES).contains(&n) {
+        return Err(ConfigError::Invalid(format!(
+            "[library] max_field_bytes = {n} is out of range: use {min} (1 KiB) to \
+             {MAX_MAX_FIELD_BYTES} (1 GiB); the default is 65536"
+        )));
+    }
+    Ok(Limits {
+        // In range above, so it fits.
+        max_field_bytes: usize::try_from(n).unwrap_or(usize::MAX),
+    })
 }
 
 #[cfg(test)]
@@ -279,6 +305,30 @@ mod tests {
                 format: LibraryFormat::Jsonl,
             }
         );
+    }
+
+    #[test]
+    fn field_bound_is_checked() {
+        let mut file = LibraryFile {
+            path: Some("/x".into()),
+            ..LibraryFile::default()
+        };
+        let c = resolve(&file, &LibraryOverrides::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.limits.max_field_bytes, 65_536);
+        file.max_field_bytes = Some(1 << 20);
+        let c = resolve(&file, &LibraryOverrides::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.limits.max_field_bytes, 1 << 20);
+        for bad in [0, 1023, (1 << 30) + 1] {
+            file.max_field_bytes = Some(bad);
+            let err = resolve(&file, &LibraryOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_field_bytes"), "{err}");
+        }
     }
 
     #[test]

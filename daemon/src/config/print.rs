@@ -52,6 +52,7 @@ pub fn to_file(config: &Config) -> FileConfig {
             poll_ms: ms(l.poll),
             retention: Some(l.retention),
             command_timeout_ms: ms(l.command_timeout),
+            max_field_bytes: Some(l.limits.max_field_bytes as u64),
         })
         .unwrap_or_default();
     let content_types: BTreeMap<String, ContentFile> = config

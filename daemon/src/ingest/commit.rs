@@ -29,6 +29,7 @@ impl LibraryService {
             mut diff,
             stamp,
             hash,
+            dropped,
         } = read;
         let fresh = self.status.lock().snapshot.is_none() && self.index.read().is_empty();
         let (added, modified, removed) = diff.counts();
@@ -74,6 +75,14 @@ impl LibraryService {
             st.last_error = None;
             st.progress = None;
             st.last_sync_ms = Some(clock::now_ms());
+            if dropped.count > 0 {
+                tracing::warn!(
+                    values = dropped.count,
+                    first = dropped.first.as_deref().unwrap_or_default(),
+                    "the library loaded without values that could not be used"
+                );
+            }
+            st.dropped = dropped;
         }
         // 4. Invalidate what the change made stale, durably; log the notices.
         let notices = self.invalidator.after_library_change(log.frames(), self);

@@ -29,6 +29,7 @@ use crate::hub::Hub;
 use crate::invalidation::{Invalidator, LibraryView};
 use crate::keys::AlbumPair;
 use crate::snapshot::{content_hash, AlbumAgg, LibraryIndex, TrackFilter};
+use crate::sources::Warnings;
 use crate::store::{SnapshotMeta, Store, StoreError};
 use crate::watcher::Trigger;
 
@@ -41,6 +42,8 @@ struct LibState {
     last_error: Option<LibraryErrorInfo>,
     last_sync_ms: Option<u64>,
     progress: Option<(String, u64)>,
+    /// What the last parse that loaded dropped (see `LibraryStatus::dropped_values`).
+    dropped: Warnings,
 }
 
 /// The library service, shared by connections and the ingest task.
@@ -158,6 +161,8 @@ impl LibraryService {
                 done: self.read_bytes.load(Ordering::Relaxed),
                 total: *total,
             }),
+            dropped_values: st.dropped.count,
+            first_dropped: st.dropped.first.clone(),
         }
     }
 

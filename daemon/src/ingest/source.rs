@@ -37,9 +37,41 @@ pub fn stamp(path: &Path) -> io::Result<Stamp> {
     })
 }
 
+/// Opens the library file for reading, refusing anything but a regular
+/// file: reading a directory fails late and obscurely, opening a FIFO
+/// blocks until some writer comes (the re-read, and the shutdown waiting
+/// for it, would hang), and a device like `/dev/zero` never ends. The open
+/// itself does not block (`O_NONBLOCK`, which changes nothing for reads of
+/// a regular file).
+pub fn open_file(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    let kind = f.metadata()?.file_type();
+    let what = if kind.is_file() {
+        return Ok(f);
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a library file; point [library] path at the exported file"),
+    ))
+}
+
 /// Hash of a whole file, streamed (the file is never held in memory).
 pub fn hash_file(path: &Path) -> io::Result<u128> {
-    let mut f = File::open(path)?;
+    let mut f = open_file(path)?;
     let mut h = Xxh3::new();
     let mut buf = vec![0u8; BUF_SIZE];
     loop {

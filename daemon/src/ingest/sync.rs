@@ -20,7 +20,7 @@ use super::LibraryService;
 use crate::clock;
 use crate::config::LibrarySource;
 use crate::snapshot::{Diff, Differ};
-use crate::sources::{self, LibraryErrorKind, LibraryFormat};
+use crate::sources::{self, LibraryFormat, Warnings};
 
 /// What one attempt ended with.
 pub enum Attempt {
@@ -44,6 +44,8 @@ pub(super) struct Read {
     pub(super) diff: Diff,
     pub(super) stamp: Stamp,
     pub(super) hash: u128,
+    /// Values the parse dropped.
+    pub(super) dropped: Warnings,
 }
 
 impl LibraryService {
@@ -105,16 +107,16 @@ impl LibraryService {
         self.set_progress("reading", 0, before.size);
         // One streaming pass: read, hash, parse and diff a chunk at a time,
         // so memory follows the changes, not the file's size.
-        let file = std::fs::File::open(path).map_err(io_error)?;
+        let file = source::open_file(path).map_err(io_error)?;
         let mut tap = source::Tap::new(
             std::io::BufReader::with_capacity(source::BUF_SIZE, file),
             &self.read_bytes,
         );
-        let diff = self.parse_into_diff(format, &mut tap, before.size);
+        let parsed = self.parse_into_diff(format, &mut tap, before.size);
         // The parse freed as much as it allocated, most of it across
         // threads: give it back before the commit allocates its batch.
         crate::memory::release();
-        let diff = diff?;
+        let (diff, dropped) = parsed?;
         let after = source::stamp(path).map_err(io_error)?;
         if after != before || tap.digest() != hash {
             tracing::info!(path = %path.display(), "library changed while it was read; reading again");
@@ -124,6 +126,7 @@ impl LibraryService {
             diff,
             stamp: before,
             hash,
+            dropped,
         })))
     }
 
@@ -153,19 +156,27 @@ impl LibraryService {
             return Ok(Some(ReadOutcome::Unchanged { stamp, hash }));
         }
         self.set_progress("parsing", 0, 0);
-        let diff = self.parse_into_diff(format, &mut out.as_slice(), out.len() as u64)?;
-        Ok(Some(ReadOutcome::Parsed(Read { diff, stamp, hash })))
+        let (diff, dropped) =
+            self.parse_into_diff(format, &mut out.as_slice(), out.len() as u64)?;
+        Ok(Some(ReadOutcome::Parsed(Read {
+            diff,
+            stamp,
+            hash,
+            dropped,
+        })))
     }
 
     /// Parses `reader` and diffs every track against the index as it
-    /// arrives (`size_hint`: the source's size in bytes). A read error, a truncated or a malformed file all leave the
-    /// snapshot alone: the partial diff is dropped with the error.
+    /// arrives (`size_hint`: the source's size in bytes). A read error, a
+    /// truncated or malformed file, or a field over the limit all leave the
+    /// snapshot alone: the partial diff is dropped with the error. Also
+    /// returns the values the parse dropped.
     fn parse_into_diff(
         &self,
         format: LibraryFormat,
         reader: &mut dyn std::io::Read,
         size_hint: u64,
-    ) -> Result<Diff, LibraryErrorInfo> {
+    ) -> Result<(Diff, Warnings), LibraryErrorInfo> {
         // Only this task writes the index; queries merely read it, so the
         // read lock held for the parse blocks no one.
         let index = self.index.read();
@@ -177,18 +188,16 @@ impl LibraryService {
         } else {
             Differ::with_capacity(index.len(), 0)
         };
-        sources::parse_stream(format, reader, &mut |t| differ.feed(&index, &t)).map_err(|e| {
-            let kind = match e.kind() {
-                LibraryErrorKind::Truncated => "truncated",
-                LibraryErrorKind::Read => "unreadable",
-                LibraryErrorKind::Malformed => "malformed",
-            };
-            error_info(
-                kind,
-                format!("{e} (the last good snapshot is still served)"),
-            )
-        })?;
-        Ok(differ.finish(&index))
+        let limits = &self.config.limits;
+        let outcome =
+            sources::parse_stream(format, limits, reader, &mut |t| differ.feed(&index, &t))
+                .map_err(|e| {
+                    error_info(
+                        e.kind().name(),
+                        format!("{e} (the last good snapshot is still served)"),
+                    )
+                })?;
+        Ok((differ.finish(&index), outcome.warnings))
     }
 
     fn record_unchanged(&self, stamp: Stamp, hash: u128) {

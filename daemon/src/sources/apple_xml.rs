@@ -29,7 +29,11 @@ mod values;
 mod worker;
 
 #[cfg(test)]
+mod dropped_tests;
+#[cfg(test)]
 mod error_tests;
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod stream_tests;
 #[cfg(test)]
@@ -46,7 +50,7 @@ use document::{Document, Reached};
 use feed::Feed;
 use lexer::Lexer;
 
-use super::{LibraryError, LibraryMeta};
+use super::{LibraryError, Limits, ParseOutcome};
 
 /// How much of the file is read at a time, and about the size of the
 /// pieces the Tracks dict is cut into (a few hundred tracks). Small pieces
@@ -64,44 +68,56 @@ pub(super) struct Tuning {
     pub(super) chunk: usize,
     /// Threads for the Tracks dict: 1, or 2 to read pieces ahead.
     pub(super) threads: usize,
+    /// What the parse accepts.
+    pub(super) limits: Limits,
 }
 
-impl Default for Tuning {
-    fn default() -> Self {
+impl Tuning {
+    /// The daemon's reading, with `limits`.
+    pub(super) fn new(limits: &Limits) -> Self {
         Self {
             chunk: CHUNK,
             // A thread per core beyond two would not help: see the docs.
             threads: std::thread::available_parallelism()
                 .map_or(1, NonZeroUsize::get)
                 .min(2),
+            limits: *limits,
         }
     }
 }
 
 /// Parses a library property list read from `reader`, handing each track
-/// to `sink` in file order; returns the header once the whole document has
-/// been validated.
+/// to `sink` in file order; returns the header and the values dropped once
+/// the whole document has been validated.
 pub(super) fn parse_stream(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Track),
     tuning: Tuning,
-) -> Result<LibraryMeta, LibraryError> {
+) -> Result<ParseOutcome, LibraryError> {
     let mut feed = Feed::new(reader, tuning.chunk);
     let mut doc = Document::default();
     feed.fill(tuning.chunk);
     loop {
         let (reached, upto) = {
-            let mut lx = Lexer::new(feed.window(), feed.origin());
+            let mut lx = Lexer::new(feed.window(), feed.origin(), tuning.limits);
             match doc.advance(&mut lx) {
                 Ok(reached) => (Some(reached), lx.pos()),
+                Err(e) if lx.ran_out(&e) && lx.capped() => return Err(lx.item_too_large()),
                 Err(e) if lx.ran_out(&e) => (None, doc.checkpoint()),
                 Err(e) => return Err(e),
             }
         };
         feed.consume(upto);
         match reached {
-            Some(Reached::End) => return Ok(doc.into_meta()),
-            Some(Reached::Tracks) => pipeline::read_tracks(&mut feed, sink, tuning.threads)?,
+            Some(Reached::End) => {
+                let (meta, warnings) = doc.finish();
+                return Ok(ParseOutcome { meta, warnings });
+            }
+            Some(Reached::Tracks) => {
+                let warnings =
+                    pipeline::read_tracks(&mut feed, sink, tuning.threads, tuning.limits)?;
+                doc.dropped_in_tracks(warnings);
+            }
             // Nothing new means the end of the file, now known as such (the
             // next lexer gives the real error), or a reader that failed.
             None => {

@@ -17,13 +17,18 @@
 //! - `track_status` is Music's cloud status: `subscription` sets
 //!   `media.apple_music`, `purchased` sets `media.purchased`.
 //! - `release_year` becomes a `release_date` of January 1 of that year, UTC.
+//! - A date or year that does not parse is dropped with a warning, as in
+//!   the other formats; a record with the wrong number of fields, or an id
+//!   that is no id, refuses the answer.
+//! - A field may be at most [`Limits::max_field_bytes`] long, and a record
+//!   [`Limits::max_item_bytes`], as in the other formats.
 
 use std::io::Read;
 
 use trackcache_protocol::Track;
 
 use super::plist_date::parse_plist_date;
-use super::{LibraryError, LibraryFormat, LibraryMeta, Position};
+use super::{LibraryError, LibraryFormat, Limits, Position, Warnings};
 
 /// Separates records.
 const RECORD_SEP: u8 = 0x1d;
@@ -39,11 +44,12 @@ const FIELDS: usize = 11;
 const FORMAT: LibraryFormat = LibraryFormat::AppleScriptRecords;
 
 /// Reads the whole answer (the script prints it in one piece) and hands each
-/// track to `sink` in order.
+/// track to `sink` in order; returns the values dropped.
 pub(super) fn parse_stream(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Track),
-) -> Result<LibraryMeta, LibraryError> {
+    limits: &Limits,
+) -> Result<Warnings, LibraryError> {
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
@@ -55,11 +61,17 @@ pub(super) fn parse_stream(
             },
             source,
         })?;
-    parse_bytes(&bytes, sink)?;
-    Ok(LibraryMeta::default())
+    let mut warnings = Warnings::default();
+    parse_bytes(&bytes, sink, limits, &mut warnings)?;
+    Ok(warnings)
 }
 
-fn parse_bytes(bytes: &[u8], sink: &mut dyn FnMut(Track)) -> Result<(), LibraryError> {
+fn parse_bytes(
+    bytes: &[u8],
+    sink: &mut dyn FnMut(Track),
+    limits: &Limits,
+    warnings: &mut Warnings,
+) -> Result<(), LibraryError> {
     // osascript ends what it prints with a newline; fields never hold one
     // at the very end (the last field is the empty placeholder).
     let body = trim_end_newlines(bytes);
@@ -96,7 +108,8 @@ fn parse_bytes(bytes: &[u8], sink: &mut dyn FnMut(Track)) -> Result<(), LibraryE
         if record.is_empty() {
             continue;
         }
-        sink(track(record, at)?);
+        check_sizes(record, at, limits)?;
+        sink(track(record, at, warnings)?);
     }
     Ok(())
 }
@@ -117,8 +130,47 @@ fn malformed(at: Position, track: Option<String>, reason: String) -> LibraryErro
     }
 }
 
-/// One record as a track.
-fn track(record: &[u8], at: Position) -> Result<Track, LibraryError> {
+/// The field names in order, for messages.
+const NAMES: [&str; FIELDS] = [
+    "track_id",
+    "name",
+    "artist",
+    "album_artist",
+    "album",
+    "genre",
+    "date_added",
+    "modification_date",
+    "track_status",
+    "year",
+    "release_year",
+];
+
+/// Refuses a record, or one of its fields, over the size bounds.
+fn check_sizes(record: &[u8], at: Position, limits: &Limits) -> Result<(), LibraryError> {
+    let too_large = |what: String, limit| LibraryError::TooLarge {
+        format: FORMAT,
+        at,
+        track: None,
+        what,
+        limit,
+    };
+    if record.len() > limits.max_item_bytes() {
+        let n = at.line;
+        return Err(too_large(format!("record {n}"), limits.max_item_bytes()));
+    }
+    for (i, field) in record.split(|&b| b == FIELD_SEP).enumerate() {
+        if field.len() > limits.max_field_bytes {
+            let name = NAMES.get(i).copied().unwrap_or("a field past the last");
+            let what = format!("the {name} field of record {}", at.line);
+            return Err(too_large(what, limits.max_field_bytes));
+        }
+    }
+    Ok(())
+}
+
+/// One record as a track; dates and years that do not parse are dropped
+/// and counted in `warnings`.
+fn track(record: &[u8], at: Position, warnings: &mut Warnings) -> Result<Track, LibraryError> {
     let text = std::str::from_utf8(record)
         .map_err(|e| malformed(at, None, format!("a record is not UTF-8 ({e})")))?;
     let fields: Vec<&str> = text.split(char::from(FIELD_SEP)).collect();
@@ -144,15 +196,30 @@ fn track(record: &[u8], at: Position) -> Result<Track, LibraryError> {
     t.album_artist = text_field(3);
     t.album = text_field(4);
     t.genre = text_field(5);
-    t.date_added = date(fields[6]).map_err(|e| bad(format!("date_added {e}")))?;
-    t.date_modified = date(fields[7]).map_err(|e| bad(format!("modification_date {e}")))?;
+    let mut dropped = |field: usize, why: String| {
+        warnings.add(|| {
+            format!(
+                "record {} (byte {}), track {raw_id}: the {} {why}; it was left out",
+                at.line, at.offset, NAMES[field]
+            )
+        });
+    };
+    let mut lenient = |field: usize, r: Result<Option<i64>, String>| {
+        r.unwrap_or_else(|why| {
+            dropped(field, why);
+            None
+        })
+    };
+    t.date_added = lenient(6, date(fields[6]));
+    t.date_modified = lenient(7, date(fields[7]));
     match fields[8].trim() {
         "subscription" => t.media.apple_music = true,
         "purchased" => t.media.purchased = true,
         _ => {}
     }
-    t.year = year(fields[9]).map_err(|e| bad(format!("year {e}")))?;
-    let release = year(fields[10]).map_err(|e| bad(format!("release_year {e}")))?;
+    let to_i64 = |r: Result<Option<i32>, String>| r.map(|y| y.map(i64::from));
+    t.year = lenient(9, to_i64(year(fields[9]))).and_then(|y| i32::try_from(y).ok());
+    let release = lenient(10, to_i64(year(fields[10])));
     t.release_date = release.and_then(|y| parse_plist_date(&format!("{y:04}-01-01T00:00:00Z")));
     Ok(t)
 }

@@ -5,7 +5,8 @@
 //! or is wrong ([`LibraryErrorKind::Malformed`]), because the daemon acts
 //! differently on each: a truncated export is usually still being written and
 //! is worth retrying shortly, a malformed one needs a person. A streamed
-//! parse can also fail to read its input ([`LibraryErrorKind::Read`]).
+//! parse can also fail to read its input ([`LibraryErrorKind::Read`]), or
+//! meet a field over the configured size bound ([`LibraryErrorKind::TooLarge`]).
 
 use std::fmt;
 
@@ -37,6 +38,21 @@ pub enum LibraryErrorKind {
     /// Reading the input failed (see [`super::parse_stream`]): nothing is
     /// known about the rest of the document.
     Read,
+    /// A field, or an item held whole (a track, a line), is longer than the
+    /// parse's [`super::Limits`] allow.
+    TooLarge,
+}
+
+impl LibraryErrorKind {
+    /// The name `status` shows (`LibraryErrorInfo::kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Truncated => "truncated",
+            Self::Malformed => "malformed",
+            Self::Read => "unreadable",
+            Self::TooLarge => "too_large",
+        }
+    }
 }
 
 /// Why a library file could not be parsed. No tracks are returned with it:
@@ -73,6 +89,26 @@ pub enum LibraryError {
         /// What is wrong, in words.
         reason: String,
     },
+    /// A field over the size bound (see [`LibraryErrorKind::TooLarge`]).
+    #[error(
+        "{format} library file has a field over the size limit at {at}{}: {what} is longer \
+         than {limit} bytes; nothing was loaded; if the value is real, raise [library] \
+         max_field_bytes (a whole track or line may take 64 times it), else fix or \
+         re-export the file",
+        in_track(.track.as_deref())
+    )]
+    TooLarge {
+        /// The format that was being parsed.
+        format: LibraryFormat,
+        /// Where the field starts.
+        at: Position,
+        /// The track being read, if known (as for [`Self::Malformed`]).
+        track: Option<String>,
+        /// Which field, e.g. `the <string> value of "Name"`.
+        what: String,
+        /// The bound it broke, in bytes.
+        limit: usize,
+    },
     /// Reading failed (see [`LibraryErrorKind::Read`]).
     #[error("{format} library file could not be read after {at}: {source}; nothing was loaded")]
     Read {
@@ -97,6 +133,7 @@ impl LibraryError {
             Self::Truncated { .. } => LibraryErrorKind::Truncated,
             Self::Malformed { .. } => LibraryErrorKind::Malformed,
             Self::Read { .. } => LibraryErrorKind::Read,
+            Self::TooLarge { .. } => LibraryErrorKind::TooLarge,
         }
     }
 
@@ -108,7 +145,10 @@ impl LibraryError {
     /// Where in the file the problem is.
     pub fn position(&self) -> Position {
         match self {
-            Self::Truncated { at, .. } | Self::Malformed { at, .. } | Self::Read { at, .. } => *at,
+            Self::Truncated { at, .. }
+            | Self::Malformed { at, .. }
+            | Self::Read { at, .. }
+            | Self::TooLarge { at, .. } => *at,
         }
     }
 
@@ -116,7 +156,7 @@ impl LibraryError {
     pub fn track(&self) -> Option<&str> {
         match self {
             Self::Truncated { .. } | Self::Read { .. } => None,
-            Self::Malformed { track, .. } => track.as_deref(),
+            Self::Malformed { track, .. } | Self::TooLarge { track, .. } => track.as_deref(),
         }
     }
 }

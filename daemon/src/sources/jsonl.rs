@@ -7,149 +7,126 @@
 //! and the protocol types must stay free of JSON-only serde attributes, since
 //! they are also bincode-encoded, which cannot use `deserialize_any`.
 
-use std::fmt;
+mod loose;
+
 use std::io::{BufRead, BufReader, Read};
 
-use serde::de::{self, Deserializer, Visitor};
+use memchr::{memchr, memchr2};
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use trackcache_protocol::{MediaFlags, Track};
 
+use self::loose::{Date, Loose};
 use super::lines::Lines;
-use super::{LibraryError, LibraryFormat, Position};
+use super::{LibraryError, LibraryFormat, Limits, Position, Warnings};
 
-/// One line as written; every field optional, unknown fields ignored.
+/// One line as written; every field optional, unknown fields ignored, and
+/// a value of the wrong kind kept aside ([`Loose::Bad`]) to be dropped.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct TrackLine {
-    id: Option<String>,
-    track_id: Option<u64>,
-    name: Option<String>,
-    artist: Option<String>,
-    album_artist: Option<String>,
-    album: Option<String>,
-    genre: Option<String>,
-    composer: Option<String>,
-    year: Option<i32>,
-    #[serde(deserialize_with = "date")]
-    release_date: Option<i64>,
-    #[serde(deserialize_with = "date")]
-    date_added: Option<i64>,
-    #[serde(deserialize_with = "date")]
-    date_modified: Option<i64>,
-    track_number: Option<u32>,
-    track_count: Option<u32>,
-    disc_number: Option<u32>,
-    disc_count: Option<u32>,
-    duration_ms: Option<u64>,
-    size: Option<u64>,
-    location: Option<String>,
-    track_type: Option<String>,
-    kind: Option<String>,
+    id: Loose<String>,
+    track_id: Loose<u64>,
+    name: Loose<String>,
+    artist: Loose<String>,
+    album_artist: Loose<String>,
+    album: Loose<String>,
+    genre: Loose<String>,
+    composer: Loose<String>,
+    year: Loose<i32>,
+    release_date: Loose<Date>,
+    date_added: Loose<Date>,
+    date_modified: Loose<Date>,
+    track_number: Loose<u32>,
+    track_count: Loose<u32>,
+    disc_number: Loose<u32>,
+    disc_count: Loose<u32>,
+    duration_ms: Loose<u64>,
+    size: Loose<u64>,
+    location: Loose<String>,
+    track_type: Loose<String>,
+    kind: Loose<String>,
     /// `MediaFlags` is `#[serde(default)]`, so missing flags are false.
     media: Option<MediaFlags>,
-    play_count: Option<u32>,
-    #[serde(deserialize_with = "date")]
-    play_date: Option<i64>,
-    skip_count: Option<u32>,
-    rating: Option<u8>,
+    play_count: Loose<u32>,
+    play_date: Loose<Date>,
+    skip_count: Loose<u32>,
+    rating: Loose<u8>,
 }
 
 impl TrackLine {
     /// The track, or `None` when the line has neither `id` nor `track_id`.
-    fn into_track(self) -> Option<Track> {
-        let id = match (self.id.filter(|id| !id.is_empty()), self.track_id) {
+    /// Values that cannot be used go to `dropped` with their field's name.
+    fn into_track(self, dropped: &mut dyn FnMut(&str, String)) -> Option<Track> {
+        let track_id = self.track_id.take("track_id", dropped);
+        let id = match (
+            self.id.take("id", dropped).filter(|id| !id.is_empty()),
+            track_id,
+        ) {
             (Some(id), _) => id,
             (None, Some(n)) => format!("track-{n}"),
             (None, None) => return None,
         };
+        let date = |d: Loose<Date>, field, dropped: &mut dyn FnMut(&str, String)| {
+            d.take(field, dropped).map(|Date(s)| s)
+        };
         Some(Track {
             id,
-            track_id: self.track_id,
-            name: self.name,
-            artist: self.artist,
-            album_artist: self.album_artist,
-            album: self.album,
-            genre: self.genre,
-            composer: self.composer,
-            year: self.year,
-            release_date: self.release_date,
-            date_added: self.date_added,
-            date_modified: self.date_modified,
-            track_number: self.track_number,
-            track_count: self.track_count,
-            disc_number: self.disc_number,
-            disc_count: self.disc_count,
-            duration_ms: self.duration_ms,
-            size: self.size,
-            location: self.location,
-            track_type: self.track_type,
-            kind: self.kind,
+            track_id,
+            name: self.name.take("name", dropped),
+            artist: self.artist.take("artist", dropped),
+            album_artist: self.album_artist.take("album_artist", dropped),
+            album: self.album.take("album", dropped),
+            genre: self.genre.take("genre", dropped),
+            composer: self.composer.take("composer", dropped),
+            year: self.year.take_if("year", dropped, |y| *y >= 0),
+            release_date: date(self.release_date, "release_date", dropped),
+            date_added: date(self.date_added, "date_added", dropped),
+            date_modified: date(self.date_modified, "date_modified", dropped),
+            track_number: self.track_number.take("track_number", dropped),
+            track_count: self.track_count.take("track_count", dropped),
+            disc_number: self.disc_number.take("disc_number", dropped),
+            disc_count: self.disc_count.take("disc_count", dropped),
+            duration_ms: self.duration_ms.take("duration_ms", dropped),
+            size: self.size.take("size", dropped),
+            location: self.location.take("location", dropped),
+            track_type: self.track_type.take("track_type", dropped),
+            kind: self.kind.take("kind", dropped),
             media: self.media.unwrap_or_default(),
-            play_count: self.play_count,
-            play_date: self.play_date,
-            skip_count: self.skip_count,
-            rating: self.rating,
+            play_count: self.play_count.take("play_count", dropped),
+            play_date: date(self.play_date, "play_date", dropped),
+            skip_count: self.skip_count.take("skip_count", dropped),
+            rating: self.rating.take_if("rating", dropped, |r| *r <= 100),
         })
     }
-}
-
-/// A date given as integer Unix seconds or as an RFC 3339 string.
-fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    struct DateVisitor;
-
-    impl Visitor<'_> for DateVisitor {
-        type Value = Option<i64>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a date: integer Unix seconds or an RFC 3339 string")
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            i64::try_from(v)
-                .map(Some)
-                .map_err(|_| E::custom("date out of range"))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            OffsetDateTime::parse(v, &Rfc3339)
-                .map(|t| Some(t.unix_timestamp()))
-                .map_err(|e| E::custom(format!("{v:?} is not an RFC 3339 date ({e})")))
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-
-    // `deserialize_any` is fine here: this struct is only ever read from JSON.
-    deserializer.deserialize_any(DateVisitor)
 }
 
 /// Bytes the reader is asked for at a time.
 const READ_BUFFER: usize = 64 << 10;
 
 /// Parses a JSON Lines library read from `reader` line by line, handing
-/// each track to `sink` in file order. Memory holds one line at a time.
+/// each track to `sink` in file order. Memory holds one line at a time,
+/// and a line may be at most [`Limits::max_item_bytes`] long. Returns the
+/// values dropped.
 pub(super) fn parse_stream(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Track),
-) -> Result<(), LibraryError> {
+    limits: &Limits,
+) -> Result<Warnings, LibraryError> {
     let mut input = BufReader::with_capacity(READ_BUFFER, reader);
     let mut line = Vec::new();
+    let mut warnings = Warnings::default();
     // Where `line` starts in the file, and the line breaks before it.
     let mut offset = 0u64;
     let mut lines = Lines::default();
     let mut line_no = 0u64;
+    let max_line = limits.max_item_bytes();
     loop {
         line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => return Ok(()),
+        // One byte past the bound tells a line that is too long from one
+        // that just fits with its newline.
+        let bounded = (&mut input).take(max_line as u64 + 1);
+        match { bounded }.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(warnings),
             Ok(_) => {}
             Err(source) => {
                 return Err(LibraryError::Read {
@@ -166,7 +143,10 @@ pub(super) fn parse_stream(
             lines,
             number: line_no,
         };
-        if let Some(track) = here.parse()? {
+        if line.len() > max_line && line.last() != Some(&b'\n') {
+            return Err(here.too_large(0, format!("line {line_no}"), max_line));
+        }
+        if let Some(track) = here.parse(limits, &mut warnings)? {
             sink(track);
         }
         lines = lines.after(&line);
@@ -187,26 +167,67 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
-    /// The track on this line; `None` for a blank line.
-    fn parse(&self) -> Result<Option<Track>, LibraryError> {
+    /// The track on this line; `None` for a blank line. Values of the wrong
+    /// kind are dropped and counted in `warnings`.
+    fn parse(
+        &self,
+        limits: &Limits,
+        warnings: &mut Warnings,
+    ) -> Result<Option<Track>, LibraryError> {
         // A byte order mark may start the file, and is not part of line 1.
         let start = if self.offset == 0 && self.bytes.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
             0
         };
+        if self.offset == 0 && super::looks_utf16(self.bytes, b'{') {
+            return Err(LibraryError::Malformed {
+                format: LibraryFormat::Jsonl,
+                at: self.position(0),
+                track: None,
+                reason: "the file looks UTF-16 encoded, and JSON Lines must be UTF-8: write \
+                         it as UTF-8, or convert it (iconv -f UTF-16 -t UTF-8)"
+                    .into(),
+            });
+        }
         let ended = self.bytes.last() == Some(&b'\n');
         let text = &self.bytes[start..self.bytes.len() - usize::from(ended)];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         if text.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
+        if let Some(long) = long_string(text, limits.max_field_bytes) {
+            let what = match long.key {
+                None => "a key".to_owned(),
+                Some(key) => format!("the value of \"{}\"", String::from_utf8_lossy(key)),
+            };
+            return Err(self.too_large(start + long.at, what, limits.max_field_bytes));
+        }
+        // serde would also read a struct from an array of its fields in
+        // order; a track is an object.
+        if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            let line_no = self.number;
+            return Err(LibraryError::Malformed {
+                format: LibraryFormat::Jsonl,
+                at: self.position(start),
+                track: None,
+                reason: format!("line {line_no} is not a JSON object ({{...}})"),
+            });
+        }
         let parsed: TrackLine = match serde_json::from_slice(text) {
             Ok(parsed) => parsed,
             Err(e) => return Err(self.json_error(&e, start, ended)),
         };
         let line_no = self.number;
-        match parsed.into_track() {
+        let mut dropped = |field: &str, why: String| {
+            warnings.add(|| {
+                format!(
+                    "{}: the value of \"{field}\" {why}; it was left out",
+                    self.position(start)
+                )
+            })
+        };
+        match parsed.into_track(&mut dropped) {
             Some(track) => Ok(Some(track)),
             None => Err(LibraryError::Malformed {
                 format: LibraryFormat::Jsonl,
@@ -216,6 +237,17 @@ impl Line<'_> {
                     "line {line_no} has no \"id\" (nor a \"track_id\" to make one from)"
                 ),
             }),
+        }
+    }
+
+    /// The error for `what`, at byte `at` of the line, over `limit` bytes.
+    fn too_large(&self, at: usize, what: String, limit: usize) -> LibraryError {
+        LibraryError::TooLarge {
+            format: LibraryFormat::Jsonl,
+            at: self.position(at),
+            track: None,
+            what,
+            limit,
         }
     }
 
@@ -247,6 +279,56 @@ impl Line<'_> {
     fn position(&self, at: usize) -> Position {
         self.lines.position(self.offset, self.bytes, at)
     }
+}
+
+/// A JSON string longer than the field limit.
+struct LongString<'t> {
+    /// Offset of its first byte after the opening quote.
+    at: usize,
+    /// The object key it is the value of (the last key before it); `None`
+    /// when it is a key itself.
+    key: Option<&'t [u8]>,
+}
+
+/// The first string in `text`, a line of JSON, whose bytes between the
+/// quotes (escapes as written) are more than `limit`. Outside strings a
+/// quote starts one; inside, a backslash escapes the next byte: that is
+/// all it takes to find them. A line no longer than `limit` needs no look.
+fn long_string(text: &[u8], limit: usize) -> Option<LongString<'_>> {
+    if text.len() <= limit {
+        return None;
+    }
+    let mut key: Option<&[u8]> = None;
+    let mut i = 0;
+    while let Some(q) = memchr(b'"', &text[i..]) {
+        let start = i + q + 1;
+        let mut end = start;
+        while let Some(n) = memchr2(b'"', b'\\', &text[end..]) {
+            if text[end + n] == b'"' {
+                end += n;
+                break;
+            }
+            // The escaped byte may be past the end of a cut-off line.
+            end = (end + n + 2).min(text.len());
+        }
+        let end = end.min(text.len());
+        let after = text.get(end + 1..).unwrap_or_default();
+        let is_key = after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b':');
+        if end - start > limit {
+            return Some(LongString {
+                at: start,
+                key: if is_key { None } else { key },
+            });
+        }
+        if is_key {
+            key = Some(&text[start..end]);
+        }
+        i = end + 1;
+        if i >= text.len() {
+            break;
+        }
+    }
+    None
 }
 
 #[cfg(test)]

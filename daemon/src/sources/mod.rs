@@ -2,6 +2,8 @@
 //! reads, what a parse returns, and the entry points: [`parse_stream`],
 //! which reads any `std::io::Read` a chunk at a time and hands tracks over
 //! as it reads them, and [`parse`], which collects a whole file's tracks.
+//! Every parse is bounded by [`Limits`] and reports the values it dropped
+//! rather than refusing the file over them ([`Warnings`]).
 //!
 //! The parsers do no I/O of their own beyond reading what they are given,
 //! so the caller decides where the bytes come from (and when to retry a
@@ -11,8 +13,10 @@ mod apple_xml;
 mod applescript;
 mod error;
 mod jsonl;
+mod limits;
 mod lines;
 mod plist_date;
+mod warnings;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,6 +27,8 @@ use trackcache_protocol::Track;
 use xxhash_rust::xxh3::Xxh3Builder;
 
 pub use error::{LibraryError, LibraryErrorKind, Position};
+pub use limits::{Limits, DEFAULT_MAX_FIELD_BYTES, MIN_MAX_FIELD_BYTES};
+pub use warnings::Warnings;
 
 /// A library file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,6 +103,17 @@ pub struct ParsedLibrary {
     pub tracks: Vec<Track>,
     /// The export's header.
     pub meta: LibraryMeta,
+    /// Values dropped on the way.
+    pub warnings: Warnings,
+}
+
+/// What a streamed parse returns besides the tracks it handed over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParseOutcome {
+    /// The export's header.
+    pub meta: LibraryMeta,
+    /// Values dropped on the way.
+    pub warnings: Warnings,
 }
 
 /// Parses a library read from `reader`, handing each track to `sink` in
@@ -111,18 +128,33 @@ pub struct ParsedLibrary {
 /// keys tracks by id and lets a later one replace an earlier one keeps the
 /// last of each id, as [`parse`] does.
 ///
-/// A reader that fails gives [`LibraryError::Read`]. apple-xml is read on
-/// two threads when the machine has two cores (the reader and the sink are
-/// only used on the calling thread).
+/// A reader that fails gives [`LibraryError::Read`]; a field longer than
+/// `limits` allow gives [`LibraryError::TooLarge`], after reading no more
+/// than a few times the limit of it. apple-xml is read on two threads when
+/// the machine has two cores (the reader and the sink are only used on the
+/// calling thread).
 pub fn parse_stream(
     format: LibraryFormat,
+    limits: &Limits,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Track),
-) -> Result<LibraryMeta, LibraryError> {
+) -> Result<ParseOutcome, LibraryError> {
     match format {
-        LibraryFormat::AppleXml => apple_xml::parse_stream(reader, sink, Default::default()),
-        LibraryFormat::Jsonl => jsonl::parse_stream(reader, sink).map(|()| LibraryMeta::default()),
-        LibraryFormat::AppleScriptRecords => applescript::parse_stream(reader, sink),
+        LibraryFormat::AppleXml => {
+            apple_xml::parse_stream(reader, sink, apple_xml::Tuning::new(limits))
+        }
+        LibraryFormat::Jsonl => {
+            jsonl::parse_stream(reader, sink, limits).map(|warnings| ParseOutcome {
+                meta: LibraryMeta::default(),
+                warnings,
+            })
+        }
+        LibraryFormat::AppleScriptRecords => {
+            applescript::parse_stream(reader, sink, limits).map(|warnings| ParseOutcome {
+                meta: LibraryMeta::default(),
+                warnings,
+            })
+        }
     }
 }
 
@@ -132,8 +164,18 @@ pub fn parse_stream(
 /// error is: never a partial list. When two tracks share an id, the last one
 /// is kept (at its own place in file order), the others are dropped and the
 /// file still loads: one copy of a track serves better than refusing the
-/// whole library over a broken export.
+/// whole library over a broken export. The default [`Limits`] apply (see
+/// [`parse_with`]).
 pub fn parse(format: LibraryFormat, bytes: &[u8]) -> Result<ParsedLibrary, LibraryError> {
+    parse_with(format, &Limits::default(), bytes)
+}
+
+/// [`parse`] with other limits.
+pub fn parse_with(
+    format: LibraryFormat,
+    limits: &Limits,
+    bytes: &[u8],
+) -> Result<ParsedLibrary, LibraryError> {
     // Exports take 1.1 to 2 KB per track: reserving for 1 KB per track up
     // front means the vector never grows (a 100,000-track library would
     // otherwise copy ~40 MB); pages never used are never touched.
@@ -141,9 +183,60 @@ pub fn parse(format: LibraryFormat, bytes: &[u8]) -> Result<ParsedLibrary, Libra
         LibraryFormat::AppleXml => Vec::with_capacity(bytes.len() / 1000),
         LibraryFormat::Jsonl | LibraryFormat::AppleScriptRecords => Vec::new(),
     };
-    let meta = parse_stream(format, &mut &*bytes, &mut |t| tracks.push(t))?;
+    let ParseOutcome { meta, warnings } =
+        parse_stream(format, limits, &mut &*bytes, &mut |t| tracks.push(t))?;
     drop_duplicate_ids(&mut tracks);
-    Ok(ParsedLibrary { tracks, meta })
+    Ok(ParsedLibrary {
+        tracks,
+        meta,
+        warnings,
+    })
+}
+
+/// [`parse_with`] reading apple-xml `chunk` bytes at a time on `threads`
+/// threads (1 or 2) instead of the daemon's 256 KiB on all cores; JSON
+/// Lines ignores both. The outcome must not depend on them: tests and the
+/// fuzzer (`fuzz/`) check it against [`parse_with`].
+#[doc(hidden)]
+pub fn parse_chunked(
+    format: LibraryFormat,
+    limits: &Limits,
+    bytes: &[u8],
+    chunk: usize,
+    threads: usize,
+) -> Result<ParsedLibrary, LibraryError> {
+    let LibraryFormat::AppleXml = format else {
+        return parse_with(format, limits, bytes);
+    };
+    let mut tracks = Vec::new();
+    let tuning = apple_xml::Tuning {
+        chunk: chunk.max(1),
+        threads: threads.clamp(1, 2),
+        limits: *limits,
+    };
+    let ParseOutcome { meta, warnings } =
+        apple_xml::parse_stream(&mut &*bytes, &mut |t| tracks.push(t), tuning)?;
+    drop_duplicate_ids(&mut tracks);
+    Ok(ParsedLibrary {
+        tracks,
+        meta,
+        warnings,
+    })
+}
+
+/// True when a file starting with `start` looks UTF-16 encoded: a byte
+/// order mark (its first byte, 0xFE or 0xFF, never starts UTF-8), a NUL
+/// first byte, or the format's first character (`opener`: `<` for
+/// apple-xml, `{` for JSON Lines) followed by a NUL. Decided on the first
+/// two bytes at most. A streamed parse that has seen only the first byte
+/// must not have decided otherwise: the opener alone is not yet a verdict
+/// for its format, while any other byte is one for both.
+fn looks_utf16(start: &[u8], opener: u8) -> bool {
+    match start {
+        [0xFE | 0xFF | 0x00, ..] => true,
+        [first, 0x00, ..] => *first == opener,
+        _ => false,
+    }
 }
 
 /// Keeps only the last track of each id; returns how many were dropped.

@@ -1,10 +1,13 @@
-//! The property-list `<date>` format: ISO 8601 in UTC, as Unix seconds.
+//! The property-list `<date>` format: ISO 8601, as Unix seconds.
 //!
 //! Exports write `YYYY-MM-DDTHH:MM:SSZ`. A big library has several dates per
 //! track, so this is a tiny hand-written fixed-format reader (no allocation,
 //! no format-description interpreter) and `time` only does the calendar
-//! arithmetic. The shorter forms Python's `plistlib` accepts
-//! (`YYYY[-MM[-DD[THH[:MM[:SS]]]]]Z`) come almost free, so they are accepted.
+//! arithmetic. Around that form it accepts what other writers produce and
+//! other readers take: the shorter forms Python's `plistlib` accepts
+//! (`YYYY[-MM[-DD[THH[:MM[:SS]]]]]Z`), fractional seconds (dropped: the
+//! model keeps whole seconds) and a UTC offset instead of `Z` (`+02:00`,
+//! `+0200`, `+02`), as migration tools write them.
 
 use time::{Date, Month};
 
@@ -15,29 +18,74 @@ use time::{Date, Month};
 pub(crate) fn parse_plist_date(text: &str) -> Option<i64> {
     // XML allows whitespace around the date.
     let b = text.as_bytes().trim_ascii();
-    let (&b'Z', body) = b.split_last()? else {
-        return None;
-    };
+    let (body, offset) = split_zone(b)?;
     let year = digits(body.get(0..4)?)?;
     // Month, day, hour, minute, second, each preceded by its separator; the
     // ones a short form leaves out keep these defaults.
     let mut fields = [1u32, 1, 0, 0, 0];
     let mut rest = &body[4..];
-    for (field, sep) in fields.iter_mut().zip([b'-', b'-', b'T', b':', b':']) {
+    for (i, (field, sep)) in fields
+        .iter_mut()
+        .zip([b'-', b'-', b'T', b':', b':'])
+        .enumerate()
+    {
         match rest {
             [] => break,
-            [s, a, b, tail @ ..] if *s == sep => {
+            [s, a, b, tail @ ..] if *s == sep || (i == 2 && *s == b't') => {
                 *field = digits(&[*a, *b])?;
                 rest = tail;
             }
             _ => return None,
         }
     }
+    // A fraction only after whole seconds: `.` or `,` and at least a digit.
+    if let [b'.' | b',', frac @ ..] = rest {
+        if body.len() - rest.len() != 19 || frac.is_empty() || !frac.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        rest = &[];
+    }
     if !rest.is_empty() {
         return None;
     }
     let [month, day, hour, minute, second] = fields;
-    unix_seconds(year, month, day, hour, minute, second)
+    Some(unix_seconds(year, month, day, hour, minute, second)? - offset)
+}
+
+/// Splits the zone designator off the end: `Z`, or an offset from UTC
+/// (`+02:00`, `+0200`, `+02`, or with `-`), returned in seconds.
+fn split_zone(b: &[u8]) -> Option<(&[u8], i64)> {
+    if let Some((&last, body)) = b.split_last() {
+        if last == b'Z' || last == b'z' {
+            return Some((body, 0));
+        }
+    }
+    // The sign sits 3, 5 or 6 bytes from the end; never in the date part
+    // (`YYYY-MM-DD`), whose dashes are 5 and 8 bytes from its start.
+    for len in [6, 5, 3] {
+        let Some(at) = b.len().checked_sub(len).filter(|at| *at >= 10) else {
+            continue;
+        };
+        let (body, zone) = b.split_at(at);
+        let sign = match zone[0] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => continue,
+        };
+        let (hours, minutes) = match zone {
+            [_, h1, h2, b':', m1, m2] | [_, h1, h2, m1, m2] => {
+                (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+            }
+            [_, h1, h2] => (digits(&[*h1, *h2])?, 0),
+            _ => return None,
+        };
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        return Some((body, sign * i64::from(hours * 3_600 + minutes * 60)));
+    }
+    None
 }
 
 /// The value of ASCII decimal digits (at most 4 of them here).
@@ -103,6 +151,29 @@ mod tests {
     }
 
     #[test]
+    fn fractions_and_offsets_like_migration_tools_write() {
+        assert_eq!(parse_plist_date("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(parse_plist_date("1970-01-01T00:00:01.999Z"), Some(1));
+        assert_eq!(parse_plist_date("1970-01-01T00:00:01,5Z"), Some(1));
+        assert_eq!(
+            parse_plist_date("2020-09-09T10:11:28+02:00"),
+            Some(1_599_646_288 - 7_200)
+        );
+        assert_eq!(
+            parse_plist_date("2020-09-09T10:11:28-0530"),
+            Some(1_599_646_288 + 19_800)
+        );
+        assert_eq!(
+            parse_plist_date("2020-09-09T10:11:28.123456+02"),
+            Some(1_599_646_288 - 7_200)
+        );
+        assert_eq!(
+            parse_plist_date("2020-09-09t10:11:28z"),
+            Some(1_599_646_288)
+        );
+    }
+
+    #[test]
     fn rejects_bad_dates() {
         for bad in [
             "",
@@ -115,10 +186,18 @@ mod tests {
             "2020-01-01T00:60:00Z",
             "2020-01-01T00:00:61Z",
             "2020-1-01T00:00:00Z",
-            "2020-01-01T00:00:00.5Z",
-            "2020-01-01T00:00:00+01:00",
             "20x0-01-01T00:00:00Z",
             "2020-01-01T00:00:0Z",
+            // A fraction needs whole seconds and digits; an offset needs
+            // its hours and minutes in range.
+            "2020-01-01T00:00.5Z",
+            "2020-01-01T00:00:00.Z",
+            "2020-01-01T00:00:00.5xZ",
+            "2020-01-01T00:00:00+24:00",
+            "2020-01-01T00:00:00+01:60",
+            "2020-01-01T00:00:00+1:00",
+            "2020-01-01T00:00:00 +01:00",
+            "2020-01-01T00:00:00+01:00Z",
         ] {
             assert_eq!(parse_plist_date(bad), None, "{bad:?}");
         }

@@ -50,6 +50,8 @@ pub struct LibraryJson {
     pub seq: u64,
     pub oldest_seq: u64,
     pub progress: Option<SyncProgress>,
+    pub dropped_values: u64,
+    pub first_dropped: Option<String>,
 }
 
 impl From<&StatusInfo> for StatusJson {
@@ -85,6 +87,8 @@ impl From<&LibraryStatus> for LibraryJson {
             seq: l.seq,
             oldest_seq: l.oldest_seq,
             progress: l.progress.clone(),
+            dropped_values: l.dropped_values,
+            first_dropped: l.first_dropped.clone(),
         }
     }
 }

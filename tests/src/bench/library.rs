@@ -109,6 +109,7 @@ fn in_process(
             poll: Duration::from_secs(30),
             retention: 100_000,
             command_timeout: Duration::from_secs(60),
+            limits: Default::default(),
         };
         let lib = trackcache_daemon::embedded_library(config, dir.path())?;
         let (r, s) = secs(|| lib.sync_now());

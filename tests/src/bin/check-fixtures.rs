@@ -67,7 +67,14 @@ fn check(dir: &Path, file: &str, expected: &Expected) -> bool {
     let (ok, got) = match (&result, expected) {
         (Ok(lib), Expected::Tracks(n)) => (
             lib.tracks.len() == *n,
-            format!("{} tracks", lib.tracks.len()),
+            match &lib.warnings.first {
+                None => format!("{} tracks", lib.tracks.len()),
+                Some(first) => format!(
+                    "{} tracks, {} values dropped (the first: {first})",
+                    lib.tracks.len(),
+                    lib.warnings.count
+                ),
+            },
         ),
         (Ok(lib), Expected::Error) => (false, format!("{} tracks", lib.tracks.len())),
         (Err(e), Expected::Tracks(_)) => (false, format!("error: {e}")),

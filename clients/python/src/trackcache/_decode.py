@@ -260,6 +260,8 @@ def status(reply: Obj) -> t.Status:
             seq=int(lib.get("seq", 0)),
             oldest_seq=int(lib.get("oldest_seq", 0)),
             progress=_known(t.SyncProgress, prog) if isinstance(prog, dict) else None,
+            dropped_values=int(lib.get("dropped_values", 0)),
+            first_dropped=lib.get("first_dropped"),
         )
     return t.Status(
         daemon_version=reply["daemon_version"],

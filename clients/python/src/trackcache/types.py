@@ -403,6 +403,10 @@ class LibraryStatus:
     seq: int
     oldest_seq: int
     progress: Optional[SyncProgress]
+    #: Values the last parse left out instead of refusing the file.
+    dropped_values: int = 0
+    #: The first of them: where it is and why.
+    first_dropped: Optional[str] = None
 
 
 @dataclass

@@ -9,6 +9,10 @@
 //! state only once it has read all it needs. A header key and its scalar
 //! value are one step; a container value (Playlists) is skipped a token
 //! at a time (see [`super::skip`]), so it never has to fit in the window.
+//! Each step is an item of the lexer ([`Lexer::start_item`]), so a step
+//! that would need more than the item limit (a hostile run of comments, a
+//! huge key) fails instead of growing the window without end; whitespace
+//! before a step is consumed with the step before.
 
 use std::borrow::Cow;
 
@@ -17,7 +21,7 @@ use super::skip::{self, Open};
 use super::token::{Tag, Tok};
 use super::track::open_tracks;
 use super::values::{date_value, int_value, set, string_value};
-use crate::sources::{LibraryError, LibraryMeta};
+use crate::sources::{LibraryError, LibraryMeta, Warnings};
 
 /// Where reading the document stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +56,8 @@ pub(super) struct Document {
     stage: Stage,
     /// The header read so far.
     meta: LibraryMeta,
+    /// Values dropped so far, from the header and the tracks.
+    warnings: Warnings,
     /// In [`Stage::Skipping`]: the key whose value is being skipped, and
     /// the containers still open in it.
     skip_key: String,
@@ -61,9 +67,14 @@ pub(super) struct Document {
 }
 
 impl Document {
-    /// The header, once the document has been read.
-    pub(super) fn into_meta(self) -> LibraryMeta {
-        self.meta
+    /// The header and the values dropped, once the document has been read.
+    pub(super) fn finish(self) -> (LibraryMeta, Warnings) {
+        (self.meta, self.warnings)
+    }
+
+    /// Adds the values dropped from the Tracks dict, read by the pipeline.
+    pub(super) fn dropped_in_tracks(&mut self, warnings: Warnings) {
+        self.warnings.merge(warnings);
     }
 
     /// Where to pick up after [`Self::advance`] ran out of input: the
@@ -83,7 +94,9 @@ impl Document {
             Stage::Epilogue | Stage::End => Place::Epilogue,
         });
         loop {
-            self.checkpoint = lx.pos();
+            // Values dropped by the step before are kept: it is done.
+            self.warnings.merge(lx.take_warnings());
+            self.checkpoint = lx.start_item();
             match self.stage {
                 Stage::Prolog => {
                     let tok = lx.next()?;
@@ -139,6 +152,7 @@ impl Document {
             "Tracks" => {
                 if open_tracks(lx)? {
                     lx.set_place(Place::Header);
+                    self.warnings.merge(lx.take_warnings());
                     return Ok(true);
                 }
             }
@@ -152,7 +166,7 @@ impl Document {
             }
             _ => {
                 let tok = lx.next()?;
-                match lx.begin_value(tok)? {
+                match lx.begin_value(tok, &key)? {
                     Some(Begun::Value(_)) => {}
                     Some(Begun::Container(tag)) => {
                         // The value may be bigger than the window: from here
@@ -174,7 +188,7 @@ impl Document {
     fn skip<'a>(&mut self, lx: &mut Lexer<'a>) -> Result<(), LibraryError> {
         let mut stack: Vec<Open<'a>> = std::mem::take(&mut self.skipping);
         let mut resume = lx.pos();
-        match lx.skip_open(&mut stack, &mut resume) {
+        match lx.skip_open(&mut stack, &mut resume, true) {
             Ok(()) => {
                 lx.set_place(Place::Header);
                 self.stage = Stage::Dict;

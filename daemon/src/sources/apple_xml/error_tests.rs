@@ -188,12 +188,9 @@ fn unbalanced_and_mismatched_tags() {
 }
 
 #[test]
-fn bad_scalars() {
+fn bad_markup_in_scalars() {
+    // XML that is not well formed is structure, not an odd value.
     let cases = [
-        kv("Size", "<integer>12a</integer>"),
-        kv("Size", "<integer>99999999999999999999</integer>"),
-        kv("Date Added", "<date>yesterday</date>"),
-        kv("Date Added", "<date>2021-02-30T00:00:00Z</date>"),
         kv("Name", "<string>&nbsp;</string>"),
         kv("Name", "<string>a & b</string>"),
         kv("Podcast", "<true>yes</true>"),
@@ -235,4 +232,74 @@ fn error_lines_count_crlf_once() {
         .position()
         .line;
     assert_eq!(malformed(&doc).position().line, lf_line);
+}
+
+#[test]
+fn a_utf16_file_is_named_as_such_at_every_chunk_size() {
+    let doc = small_library();
+    let utf16 = |big_endian: bool, bom: bool| -> Vec<u8> {
+        let units = doc.trim_start_matches('\u{feff}').encode_utf16();
+        let mut out: Vec<u8> = if bom {
+            if big_endian {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            }
+        } else {
+            Vec::new()
+        };
+        for u in units {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    };
+    for (big_endian, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+        let bytes = utf16(big_endian, bom);
+        let err = crate::sources::parse(crate::sources::LibraryFormat::AppleXml, &bytes)
+            .expect_err("UTF-16");
+        assert_eq!(err.kind(), LibraryErrorKind::Malformed, "{err}");
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+        assert_eq!(err.position().offset, 0);
+        same_when_streamed(&bytes, &err);
+        let one = stream(&bytes, 1, 1).expect_err("UTF-16");
+        assert_eq!(one.to_string(), err.to_string());
+    }
+    // Found by the apple_xml fuzz target: `{` then NUL read as UTF-16 when
+    // whole, but as text outside any element when the first window held
+    // the `{` alone. Only `<` then NUL is UTF-16 for apple-xml.
+    let bytes = b"{\x001\x85\x85\x96\x00\x00<tin\x01\x00\x04\x00";
+    let err = crate::sources::parse(crate::sources::LibraryFormat::AppleXml, bytes)
+        .expect_err("not a plist");
+    assert!(err.to_string().contains("text outside"), "{err}");
+    let one = stream(bytes, 1, 1).expect_err("not a plist");
+    assert_eq!(one.to_string(), err.to_string());
+}
+
+#[test]
+fn nesting_is_bounded_and_deep_enough_for_any_library() {
+    let nested = |depth: usize| {
+        let value = format!("{}{}", "<array>".repeat(depth), "</array>".repeat(depth));
+        library(&entry(1, ""), &format!("\t<key>Playlists</key>{value}\n"))
+    };
+    assert!(parse_xml(&nested(super::skip::MAX_DEPTH)).is_ok());
+    let err = malformed(&nested(super::skip::MAX_DEPTH + 1));
+    assert!(
+        err.to_string().contains("nested more than 512 deep"),
+        "{err}"
+    );
+    // 100,000 levels: refused quickly, the stack bounded, no overflow.
+    let err = parse_xml(&nested(100_000)).expect_err("too deep");
+    assert!(err.to_string().contains("\"Playlists\""), "{err}");
+    // Inside a track too.
+    let deep = format!(
+        "{}{}",
+        "<dict><key>a</key>".repeat(600),
+        "</dict>".repeat(600)
+    );
+    let err = malformed(&library(&entry(7, &kv("Nested", &deep)), ""));
+    assert_eq!(err.track(), Some("7"));
 }

@@ -12,13 +12,21 @@
 //! When it does, running out of input is not an error of the file but a
 //! sign to read more: the error built for it is a cheap placeholder that
 //! the caller never shows (see [`Lexer::ran_out`]).
+//!
+//! It also enforces the [`Limits`]: each field through its scanner, and
+//! each item the parser holds whole through [`Lexer::start_item`]; and it
+//! counts the values the parser drops ([`Lexer::drop_value`]).
 
 use std::borrow::Cow;
 
-use super::scan::{ScanError, Scanner};
+mod items;
+
+pub(super) use items::Dropped;
+
+use super::scan::{Item, ScanError, Scanner};
 use super::token::{Tag, Tok};
 use crate::sources::lines::Lines;
-use crate::sources::{LibraryError, LibraryFormat, Position};
+use crate::sources::{LibraryError, LibraryFormat, Limits, Position};
 
 /// A value that was read. Scalar text is kept unparsed so that the caller
 /// pays for number and date parsing only for the keys it wants.
@@ -27,8 +35,9 @@ pub(super) enum Value<'a> {
     Int(Cow<'a, str>),
     Date(Cow<'a, str>),
     Bool(bool),
-    /// `<real>`, `<data>`, a container, or an empty scalar: validated, not kept.
-    Other,
+    /// `<real>`, `<data>`, a container, or an empty scalar: validated, not
+    /// kept. What it was, for messages (`a <dict>`, `an empty <integer/>`).
+    Other(&'static str),
 }
 
 /// The start of a value: a scalar read whole, or a container still open.
@@ -74,27 +83,39 @@ pub(super) struct Lexer<'a> {
     input: &'a [u8],
     origin: Origin,
     place: Place<'a>,
+    limits: Limits,
+    /// Where the item started by [`Self::start_item`] begins.
+    item: usize,
+    dropped: Dropped,
+    /// `dropped.count` when the current item began, for [`Self::forget_item`].
+    dropped_before_item: u64,
 }
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(input: &'a [u8], origin: Origin) -> Self {
+    pub(super) fn new(input: &'a [u8], origin: Origin, limits: Limits) -> Self {
         Self {
-            scan: Scanner::new(input, origin.base == 0),
+            scan: Scanner::new(input, origin.base == 0, limits.max_field_bytes),
             input,
             origin,
             place: Place::Prolog,
+            limits,
+            item: 0,
+            dropped: Dropped::default(),
+            dropped_before_item: 0,
         }
     }
 
     /// True when `e` only says that this lexer's input ran out before the
-    /// file did: the caller should read more and try again.
+    /// file did (or before the item's bound: see [`Self::capped`]). The
+    /// caller should read more and try again, unless it was the bound.
     pub(super) fn ran_out(&self, e: &LibraryError) -> bool {
-        self.origin.more && e.is_truncated()
+        self.more() && e.is_truncated()
     }
 
-    /// Whether the file goes on after this lexer's input.
+    /// Whether more input could follow this lexer's: the file goes on, or
+    /// the current item's bound hides the rest.
     pub(super) fn more(&self) -> bool {
-        self.origin.more
+        self.origin.more || self.scan.capped()
     }
 
     /// The next byte to read.
@@ -123,8 +144,22 @@ impl<'a> Lexer<'a> {
 
     /// The text content of the element `tag` that was just opened, up to and
     /// including its closing tag.
+    #[inline]
     pub(super) fn text(&mut self, tag: Tag) -> Result<Cow<'a, str>, LibraryError> {
         self.scan.text(tag).map_err(|e| self.scan_error(e))
+    }
+
+    /// [`Self::text`] for the value of `key`, which errors name.
+    #[inline]
+    pub(super) fn value_text(&mut self, tag: Tag, key: &str) -> Result<Cow<'a, str>, LibraryError> {
+        self.scan.text(tag).map_err(|e| match e {
+            ScanError::TooLong { at, .. } => self.too_large(
+                at,
+                format!("the <{}> value of \"{key}\"", tag.name()),
+                self.limits.max_field_bytes,
+            ),
+            e => self.scan_error(e),
+        })
     }
 
     /// Consumes `markup` if it comes next (see [`Scanner::eat`]).
@@ -149,17 +184,47 @@ impl<'a> Lexer<'a> {
         match e {
             ScanError::Truncated => self.truncated(),
             ScanError::Malformed { at, reason } => self.malformed_at(at, reason),
+            ScanError::TooLong { at, what } => {
+                let what = match what {
+                    Item::Text(Tag::Key) => "a <key>".to_owned(),
+                    Item::Text(tag) => format!("a <{}> value", tag.name()),
+                    Item::Markup(what) => what.to_owned(),
+                };
+                self.too_large(at, what, self.limits.max_field_bytes)
+            }
+        }
+    }
+
+    /// The error for `what`, starting at offset `at`, over `limit` bytes.
+    fn too_large(&self, at: usize, what: String, limit: usize) -> LibraryError {
+        LibraryError::TooLarge {
+            format: LibraryFormat::AppleXml,
+            at: self.position(at),
+            track: self.track(),
+            what,
+            limit,
+        }
+    }
+
+    /// The key of the track being read, if any.
+    fn track(&self) -> Option<String> {
+        match &self.place {
+            Place::Track { key, .. } => Some(key.clone().into_owned()),
+            _ => None,
         }
     }
 
     /// Reads the value of dict key `key`.
     pub(super) fn value(&mut self, key: &str) -> Result<Value<'a>, LibraryError> {
         let tok = self.next()?;
-        match self.begin_value(tok)? {
+        match self.begin_value(tok, key)? {
             Some(Begun::Value(v)) => Ok(v),
             Some(Begun::Container(tag)) => {
                 self.skip_container(tag, Cow::Borrowed(key))?;
-                Ok(Value::Other)
+                Ok(Value::Other(match tag {
+                    Tag::Dict => "a <dict>",
+                    _ => "an <array>",
+                }))
             }
             None => Err(self.no_value(key, tok)),
         }
@@ -168,7 +233,7 @@ impl<'a> Lexer<'a> {
     /// Reads the value of `key` and throws it away, after validating it.
     pub(super) fn skip_value(&mut self, key: Cow<'a, str>) -> Result<(), LibraryError> {
         let tok = self.next()?;
-        match self.begin_value(tok)? {
+        match self.begin_value(tok, &key)? {
             Some(Begun::Value(_)) => Ok(()),
             Some(Begun::Container(tag)) => self.skip_container(tag, key),
             None => Err(self.no_value(&key, tok)),
@@ -185,21 +250,29 @@ impl<'a> Lexer<'a> {
         ))
     }
 
-    /// Starts reading a value whose first token is `tok`; `None` if `tok`
-    /// cannot start a value.
-    pub(super) fn begin_value(&mut self, tok: Tok) -> Result<Option<Begun<'a>>, LibraryError> {
+    /// Starts reading the value of `key` whose first token is `tok`;
+    /// `None` if `tok` cannot start a value.
+    pub(super) fn begin_value(
+        &mut self,
+        tok: Tok,
+        key: &str,
+    ) -> Result<Option<Begun<'a>>, LibraryError> {
         let value = match tok {
-            Tok::Open(Tag::String) => Value::Str(self.text(Tag::String)?),
-            Tok::Open(Tag::Integer) => Value::Int(self.text(Tag::Integer)?),
-            Tok::Open(Tag::Date) => Value::Date(self.text(Tag::Date)?),
-            Tok::Open(tag @ (Tag::Real | Tag::Data)) => {
-                self.text(tag)?;
-                Value::Other
+            Tok::Open(Tag::String) => Value::Str(self.value_text(Tag::String, key)?),
+            Tok::Open(Tag::Integer) => Value::Int(self.value_text(Tag::Integer, key)?),
+            Tok::Open(Tag::Date) => Value::Date(self.value_text(Tag::Date, key)?),
+            Tok::Open(Tag::Real) => {
+                self.value_text(Tag::Real, key)?;
+                Value::Other("a <real>")
+            }
+            Tok::Open(Tag::Data) => {
+                self.value_text(Tag::Data, key)?;
+                Value::Other("a <data>")
             }
             // `<true></true>` is the same element as `<true/>` in XML.
             Tok::Open(tag @ (Tag::True | Tag::False)) => {
                 let start = self.tok_start();
-                if !is_blank(&self.text(tag)?) {
+                if !is_blank(&self.value_text(tag, key)?) {
                     return Err(self.malformed_at(start, format!("<{}> has content", tag.name())));
                 }
                 Value::Bool(tag == Tag::True)
@@ -208,9 +281,12 @@ impl<'a> Lexer<'a> {
             Tok::Empty(Tag::True) => Value::Bool(true),
             Tok::Empty(Tag::False) => Value::Bool(false),
             Tok::Empty(Tag::String) => Value::Str(Cow::Borrowed("")),
-            Tok::Empty(
-                Tag::Dict | Tag::Array | Tag::Integer | Tag::Real | Tag::Date | Tag::Data,
-            ) => Value::Other,
+            Tok::Empty(Tag::Dict) => Value::Other("an empty <dict/>"),
+            Tok::Empty(Tag::Array) => Value::Other("an empty <array/>"),
+            Tok::Empty(Tag::Integer) => Value::Other("an empty <integer/>"),
+            Tok::Empty(Tag::Real) => Value::Other("an empty <real/>"),
+            Tok::Empty(Tag::Date) => Value::Other("an empty <date/>"),
+            Tok::Empty(Tag::Data) => Value::Other("an empty <data/>"),
             Tok::Open(Tag::Key | Tag::Plist) | Tok::Empty(Tag::Key | Tag::Plist) => {
                 return Ok(None)
             }
@@ -234,14 +310,10 @@ impl<'a> Lexer<'a> {
 
     /// A malformed-file error at file offset `at`.
     pub(super) fn malformed_at(&self, at: usize, reason: String) -> LibraryError {
-        let track = match &self.place {
-            Place::Track { key, .. } => Some(key.clone().into_owned()),
-            _ => None,
-        };
         LibraryError::Malformed {
             format: LibraryFormat::AppleXml,
             at: self.position(at),
-            track,
+            track: self.track(),
             reason,
         }
     }
@@ -256,7 +328,7 @@ impl<'a> Lexer<'a> {
     /// goes on, a placeholder for [`Self::ran_out`] that costs nothing to
     /// build (no line count, no message).
     pub(super) fn truncated(&self) -> LibraryError {
-        if self.origin.more {
+        if self.more() {
             return LibraryError::Truncated {
                 format: LibraryFormat::AppleXml,
                 at: Position { line: 0, offset: 0 },

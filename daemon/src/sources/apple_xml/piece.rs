@@ -8,10 +8,10 @@
 
 use trackcache_protocol::Track;
 
-use super::lexer::{Lexer, Origin};
+use super::lexer::{Dropped, Lexer, Origin};
 use super::track::{read_entries, Entries};
 use crate::sources::lines::Lines;
-use crate::sources::LibraryError;
+use crate::sources::{LibraryError, Limits};
 
 /// How reading a piece ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,31 +39,43 @@ pub(super) struct Parsed {
     /// `Lines::default().after(&bytes)` when `end` is `AtEnd` (so that the
     /// thread that read the piece also counts its lines), else empty.
     pub(super) counted: Lines,
+    /// Values dropped from the tracks read.
+    pub(super) dropped: Dropped,
 }
 
 /// Reads the Tracks dict entries of `bytes`, a piece that starts at an
 /// entry boundary, handing tracks to `sink`. `origin.more` tells whether
 /// the file goes on after the piece; when it does not, running out is the
-/// file's truncation and an error.
+/// file's truncation and an error. An entry bigger than `limits` allow is
+/// an error however the piece ends. Also returns the values dropped from
+/// the tracks handed over.
 pub(super) fn read_piece(
     bytes: &[u8],
     origin: Origin,
+    limits: Limits,
     sink: &mut dyn FnMut(Track),
-) -> Result<PieceEnd, LibraryError> {
-    let mut lx = Lexer::new(bytes, origin);
+) -> Result<(PieceEnd, Dropped), LibraryError> {
+    let mut lx = Lexer::new(bytes, origin, limits);
     let mut entry = 0;
     let stop_at = origin.more.then_some(bytes.len());
-    match read_entries(&mut lx, sink, stop_at, &mut entry) {
-        Ok(Entries::Stopped) => Ok(PieceEnd::AtEnd),
-        Ok(Entries::Closed) => Ok(PieceEnd::Closed(lx.pos())),
-        Err(e) if lx.ran_out(&e) => Ok(PieceEnd::RanOut(entry)),
-        Err(e) => Err(e),
-    }
+    let end = match read_entries(&mut lx, sink, stop_at, &mut entry) {
+        Ok(Entries::Stopped) => PieceEnd::AtEnd,
+        Ok(Entries::Closed) => PieceEnd::Closed(lx.pos()),
+        Err(e) if lx.ran_out(&e) => {
+            if lx.capped() {
+                return Err(lx.item_too_large());
+            }
+            lx.forget_item();
+            PieceEnd::RanOut(entry)
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((end, lx.take_dropped()))
 }
 
 /// Reads `bytes`, which start at file offset `base`, ahead of the pieces
 /// before it: as if its start were an entry boundary, keeping the tracks.
-pub(super) fn read_ahead(bytes: Vec<u8>, base: u64) -> Parsed {
+pub(super) fn read_ahead(bytes: Vec<u8>, base: u64, limits: Limits) -> Parsed {
     // Exports take 1.1 to 2 KB per track: one growth at most.
     let mut tracks = Vec::with_capacity(bytes.len() / 1024);
     let origin = Origin {
@@ -71,7 +83,10 @@ pub(super) fn read_ahead(bytes: Vec<u8>, base: u64) -> Parsed {
         lines: Lines::default(),
         more: true,
     };
-    let end = read_piece(&bytes, origin, &mut |t| tracks.push(t)).ok();
+    let (end, dropped) = match read_piece(&bytes, origin, limits, &mut |t| tracks.push(t)) {
+        Ok((end, dropped)) => (Some(end), dropped),
+        Err(_) => (None, Dropped::default()),
+    };
     let counted = match end {
         Some(PieceEnd::AtEnd) => Lines::default().after(&bytes),
         _ => Lines::default(),
@@ -81,5 +96,6 @@ pub(super) fn read_ahead(bytes: Vec<u8>, base: u64) -> Parsed {
         tracks,
         end,
         counted,
+        dropped,
     }
 }

@@ -16,8 +16,11 @@
 //!   ahead of it used (its tracks delivered, or its error made again in
 //!   front, where its line number is known);
 //! - if it runs out inside an entry (the cut was in a nested dict of a
-//!   track), that entry's bytes are joined to the next piece, which is read
-//!   again in front: the piece is extended and retried;
+//!   track), that entry's bytes are joined to the next pieces, at least as
+//!   many bytes again as the entry had, and read again in front: the piece
+//!   is extended and retried. Doubling keeps a big entry linear: joining one
+//!   piece at a time made a 256 MiB string cost 31 s (each retry rescanned
+//!   the whole entry); entries are bounded by the lexer's item limit anyway;
 //! - when the Tracks dict closes inside it, everything after (pieces queued
 //!   and read ahead too) goes back to the feed as the rest of the document.
 //!
@@ -30,11 +33,11 @@ use std::thread::Scope;
 use trackcache_protocol::Track;
 
 use super::feed::Feed;
-use super::lexer::Origin;
+use super::lexer::{Dropped, Origin};
 use super::piece::{read_ahead, read_piece, Parsed, PieceEnd};
 use super::worker::Worker;
 use crate::sources::lines::Lines;
-use crate::sources::LibraryError;
+use crate::sources::{LibraryError, Limits, Warnings};
 
 /// Pieces queued at most, the front one included, with two threads.
 const DEPTH: usize = 4;
@@ -44,15 +47,17 @@ const WORKER_JOBS: usize = 2;
 
 /// Reads the Tracks dict entries at the start of `feed`'s window (just
 /// inside the dict) up to and including its `</dict>`, handing tracks to
-/// `sink`; then the window starts with what follows the dict.
+/// `sink`; then the window starts with what follows the dict. Returns the
+/// values dropped from the tracks.
 pub(super) fn read_tracks(
     feed: &mut Feed<'_>,
     sink: &mut dyn FnMut(Track),
     threads: usize,
-) -> Result<(), LibraryError> {
+    limits: Limits,
+) -> Result<Warnings, LibraryError> {
     std::thread::scope(|scope| {
         let lines = feed.origin().lines;
-        Pipeline {
+        let mut pipeline = Pipeline {
             feed,
             sink,
             scope,
@@ -60,9 +65,19 @@ pub(super) fn read_tracks(
             lines,
             worker: None,
             no_worker: threads < 2,
-        }
-        .run()
+            limits,
+            warnings: Warnings::default(),
+        };
+        pipeline.run()?;
+        Ok(pipeline.warnings)
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes read in front on this thread, so that a test can check that a
+    /// big entry is not read again and again as it grows.
+    pub(super) static READ_IN_FRONT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// A piece in the queue.
@@ -93,6 +108,9 @@ struct Pipeline<'p, 'r, 'scope, 'env> {
     worker: Option<Worker<'scope>>,
     /// No second thread: one thread asked for, or none could be started.
     no_worker: bool,
+    limits: Limits,
+    /// Values dropped from the tracks handed over so far.
+    warnings: Warnings,
 }
 
 impl<'scope> Pipeline<'_, '_, 'scope, '_> {
@@ -150,7 +168,7 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
     /// The worker, started on first use.
     fn worker(&mut self) -> Option<&mut Worker<'scope>> {
         if self.worker.is_none() && !self.no_worker {
-            self.worker = Worker::spawn(self.scope);
+            self.worker = Worker::spawn(self.scope, self.limits);
             self.no_worker = self.worker.is_none();
         }
         self.worker.as_mut()
@@ -163,8 +181,8 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
         };
         match slot.state {
             State::Unparsed(bytes) => {
-                let end = self.read_front(&bytes, slot.base)?;
-                self.settle(slot.base, bytes, end, None)
+                let (end, dropped) = self.read_front(&bytes, slot.base)?;
+                self.settle(slot.base, bytes, end, None, dropped)
             }
             State::Parsed(parsed) => self.settle_parsed(slot.base, parsed),
             State::Remote => {
@@ -180,14 +198,16 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
     }
 
     /// Reads the front piece for real, tracks straight to the sink.
-    fn read_front(&mut self, bytes: &[u8], base: u64) -> Result<PieceEnd, LibraryError> {
+    fn read_front(&mut self, bytes: &[u8], base: u64) -> Result<(PieceEnd, Dropped), LibraryError> {
+        #[cfg(test)]
+        READ_IN_FRONT.with(|n| n.set(n.get() + bytes.len() as u64));
         let last = self.queue.is_empty() && self.feed.at_eof() && self.feed.window().is_empty();
         let origin = Origin {
             base,
             lines: self.lines,
             more: !last,
         };
-        read_piece(bytes, origin, &mut *self.sink)
+        read_piece(bytes, origin, self.limits, &mut *self.sink)
     }
 
     /// Uses a piece read ahead, now that its start is confirmed.
@@ -205,18 +225,28 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
         for track in parsed.tracks {
             (self.sink)(track);
         }
-        self.settle(base, parsed.bytes, end, Some(parsed.counted))
+        self.settle(
+            base,
+            parsed.bytes,
+            end,
+            Some(parsed.counted),
+            parsed.dropped,
+        )
     }
 
     /// Acts on how the front piece, starting at `base`, ended; its tracks
-    /// have been delivered. True when the Tracks dict is done.
+    /// have been delivered, with `dropped` values. True when the Tracks
+    /// dict is done.
     fn settle(
         &mut self,
         base: u64,
         bytes: Vec<u8>,
         end: PieceEnd,
         counted: Option<Lines>,
+        dropped: Dropped,
     ) -> Result<bool, LibraryError> {
+        self.warnings
+            .merge(dropped.resolve(self.lines, base, &bytes));
         match end {
             PieceEnd::AtEnd => {
                 self.lines = match counted {
@@ -235,28 +265,31 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
     }
 
     /// The front piece ran out inside the entry starting at `entry`: that
-    /// entry's bytes are joined to the next piece, and the whole is the new
-    /// front piece, read again.
+    /// entry's bytes are joined to the next pieces, as many bytes again at
+    /// least, and the whole is the new front piece, read again.
     fn carry(&mut self, base: u64, mut bytes: Vec<u8>, entry: usize) -> Result<(), LibraryError> {
         self.lines = self.lines.after(&bytes[..entry]);
         bytes.drain(..entry);
         let base = base + entry as u64;
-        if self.queue.is_empty() {
-            self.refill();
-        }
-        match self.queue.pop_front() {
-            Some(next) => {
-                let next = self.take_bytes(next);
-                bytes.extend_from_slice(&next);
-                self.feed.recycle(next);
+        let want = bytes.len().saturating_mul(2).max(bytes.len() + 1);
+        while bytes.len() < want {
+            let next = match self.queue.pop_front() {
+                Some(slot) => Some(self.take_bytes(slot)),
+                None => self.feed.next_piece().map(|piece| piece.bytes),
+            };
+            match next {
+                Some(next) => {
+                    bytes.extend_from_slice(&next);
+                    self.feed.recycle(next);
+                }
+                // Nothing more will come: at the end of the file the entry
+                // is read once more as the last piece, for its error.
+                None if !self.feed.at_eof() => {
+                    let at = self.lines.position(base, &bytes, bytes.len());
+                    return Err(self.feed.read_error(at));
+                }
+                None => break,
             }
-            // Nothing more will come: at the end of the file the entry is
-            // read once more as the last piece, for the truncation error.
-            None if !self.feed.at_eof() => {
-                let at = self.lines.position(base, &bytes, bytes.len());
-                return Err(self.feed.read_error(at));
-            }
-            None => {}
         }
         self.queue.push_front(Slot {
             base,
@@ -308,7 +341,7 @@ impl<'scope> Pipeline<'_, '_, 'scope, '_> {
             return false;
         };
         if let State::Unparsed(bytes) = &mut slot.state {
-            slot.state = State::Parsed(read_ahead(std::mem::take(bytes), slot.base));
+            slot.state = State::Parsed(read_ahead(std::mem::take(bytes), slot.base, self.limits));
         }
         true
     }

@@ -14,12 +14,27 @@
 //! search), checking names and nesting as it goes; quick-xml is still used
 //! to decode entities (only in text that contains `&`). See
 //! docs/library-parsing.md.
+//!
+//! Every item is bounded by the scanner's limit (`[library]
+//! max_field_bytes`): an element's text content, a comment, a processing
+//! instruction, the DOCTYPE, a tag. Each search for the end of an item
+//! looks no further than the limit allows, so a hostile 1 GiB string costs
+//! one limit's worth of scanning, not the whole string; and the verdict
+//! ("too long") depends only on the item's first bytes, never on how the
+//! file was cut into pieces.
+//!
+//! Items held whole by the parser (a track's entry, a top-level key and its
+//! value) are bounded the same way, by a larger limit, with
+//! [`Scanner::bound`]: it hides the input past the item's bound, so that an
+//! item that does not fit runs out there whatever the input holds after
+//! it, and [`Scanner::capped`] tells the caller that it was the bound, not
+//! the end of the input, that stopped it.
 
-use std::borrow::Cow;
+mod bounds;
+mod text;
 
-use memchr::{memchr, memchr2, memchr3, memmem};
+use memchr::{memchr, memchr2, memchr3};
 
-use super::bytes;
 use super::token::{Tag, Tok};
 
 /// Why scanning stopped.
@@ -28,6 +43,17 @@ pub(super) enum ScanError {
     Truncated,
     /// Not well-formed at byte `at`.
     Malformed { at: usize, reason: String },
+    /// The item starting at byte `at` is longer than the limit.
+    TooLong { at: usize, what: Item },
+}
+
+/// What was too long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Item {
+    /// The text content of an element.
+    Text(Tag),
+    /// Markup: "a comment", "a tag", ...
+    Markup(&'static str),
 }
 
 /// Where UTF-8 validation of the input failed.
@@ -37,30 +63,56 @@ struct BadUtf8 {
     /// The bad sequence is cut off by the end of the input (truncation)
     /// rather than invalid in the middle.
     cut_off: bool,
+    /// The whole file looks UTF-16 encoded (see `sources::looks_utf16`).
+    utf16: bool,
 }
 
 /// Markup and text of one document, or of one piece of it.
 pub(super) struct Scanner<'a> {
-    /// The input up to its first invalid UTF-8 byte (all of it, normally).
+    /// What is read: `valid` up to the current bound (see [`Self::bound`]).
     text: &'a str,
+    /// The input up to its first invalid UTF-8 byte (all of it, normally).
+    valid: &'a str,
+    /// The input's length, invalid bytes included.
+    input_len: usize,
     bad_utf8: Option<BadUtf8>,
+    /// The bound set by [`Self::bound`], `usize::MAX` when none.
+    end: usize,
     /// Next byte to read.
     pos: usize,
     /// Where the last token returned by `next` began.
     tok_start: usize,
+    /// The longest item, in bytes (see the module doc).
+    limit: usize,
 }
 
 impl<'a> Scanner<'a> {
     /// A scanner over `input`; `file_start` when `input` begins the file,
-    /// where (and only where) a byte order mark is skipped.
-    pub(super) fn new(input: &'a [u8], file_start: bool) -> Self {
-        let (text, bad_utf8) = match std::str::from_utf8(input) {
+    /// where (and only where) a byte order mark is skipped. No item may be
+    /// longer than `limit` bytes.
+    pub(super) fn new(input: &'a [u8], file_start: bool, limit: usize) -> Self {
+        let utf16 = file_start && crate::sources::looks_utf16(input, b'<');
+        let decoded = if utf16 {
+            Err(None)
+        } else {
+            std::str::from_utf8(input).map_err(Some)
+        };
+        let (text, bad_utf8) = match decoded {
             Ok(text) => (text, None),
-            Err(e) => {
+            Err(None) => (
+                "",
+                Some(BadUtf8 {
+                    at: 0,
+                    cut_off: false,
+                    utf16: true,
+                }),
+            ),
+            Err(Some(e)) => {
                 let valid = e.valid_up_to();
                 let bad = BadUtf8 {
                     at: valid,
                     cut_off: e.error_len().is_none(),
+                    utf16: false,
                 };
                 // Cannot fail: `valid_up_to` is where valid UTF-8 ends.
                 (
@@ -76,9 +128,14 @@ impl<'a> Scanner<'a> {
         };
         Self {
             text,
+            valid: text,
+            input_len: input.len(),
             bad_utf8,
+            end: usize::MAX,
             pos,
             tok_start: pos,
+            // Offsets are below isize::MAX, so sums with this never wrap.
+            limit: limit.min(usize::MAX / 4),
         }
     }
 
@@ -87,13 +144,22 @@ impl<'a> Scanner<'a> {
         self.tok_start
     }
 
-    /// The error for reaching the end of the (valid part of the) input.
+    /// The error for reaching the end of what is read: invalid UTF-8 when
+    /// that is what stopped it (within the bound), else running out.
     fn at_end(&self) -> ScanError {
         match &self.bad_utf8 {
-            Some(bad) if !bad.cut_off => ScanError::Malformed {
-                at: bad.at,
-                reason: "invalid UTF-8; a library export must be UTF-8 encoded".into(),
+            Some(bad) if bad.utf16 => ScanError::Malformed {
+                at: 0,
+                reason: "the file looks UTF-16 encoded, and a library export must be UTF-8: \
+                         export it again, or convert it (iconv -f UTF-16 -t UTF-8)"
+                    .into(),
             },
+            Some(bad) if !bad.cut_off && bad.at == self.text.len() && bad.at < self.end => {
+                ScanError::Malformed {
+                    at: bad.at,
+                    reason: "invalid UTF-8; a library export must be UTF-8 encoded".into(),
+                }
+            }
             _ => ScanError::Truncated,
         }
     }
@@ -143,7 +209,7 @@ impl<'a> Scanner<'a> {
             self.pos = i;
             self.tok_start = i;
             if i == b.len() {
-                return if self.bad_utf8.is_none() {
+                return if self.bad_utf8.is_none() && !self.capped() {
                     Ok(Tok::Eof)
                 } else {
                     Err(self.at_end())
@@ -159,7 +225,10 @@ impl<'a> Scanner<'a> {
             match b.get(i + 1) {
                 None => return Err(self.at_end()),
                 Some(b'/') => return self.end_tag(i).map(Tok::Close),
-                Some(b'?') => self.pos = self.find_after(i + 2, b"?>")?,
+                Some(b'?') => {
+                    let what = Item::Markup("a processing instruction");
+                    self.pos = self.find_after(i + 2, b"?>", self.cap(i), i, what)?;
+                }
                 Some(b'!') => self.bang(i)?,
                 Some(_) => return self.start_tag(i),
             }
@@ -170,9 +239,9 @@ impl<'a> Scanner<'a> {
     fn bang(&mut self, i: usize) -> Result<(), ScanError> {
         let rest = &self.text.as_bytes()[i..];
         if rest.starts_with(b"<!--") {
-            self.pos = self.find_after(i + 4, b"-->")?;
+            self.pos = self.find_after(i + 4, b"-->", self.cap(i), i, Item::Markup("a comment"))?;
         } else if rest.starts_with(b"<!DOCTYPE") {
-            self.pos = self.doctype_end(i + 9)?;
+            self.pos = self.doctype_end(i)?;
         } else if rest.starts_with(b"<![CDATA[") {
             return Err(malformed(i, "CDATA outside of any value element"));
         } else if [&b"<!--"[..], b"<!DOCTYPE", b"<![CDATA["]
@@ -186,24 +255,20 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// The offset after the `>` closing a DOCTYPE whose body starts at `from`;
-    /// an internal subset in `[...]` may hold `>` of its own.
-    fn doctype_end(&self, from: usize) -> Result<usize, ScanError> {
-        let b = self.text.as_bytes();
-        let at = memchr2(b'[', b'>', &b[from..]).ok_or_else(|| self.at_end())? + from;
-        if b[at] == b'>' {
+    /// The offset after the `>` closing the DOCTYPE at `i`; an internal
+    /// subset in `[...]` may hold `>` of its own.
+    fn doctype_end(&self, i: usize) -> Result<usize, ScanError> {
+        let what = Item::Markup("the DOCTYPE");
+        let cap = self.cap(i);
+        let from = i + 9;
+        let at = memchr2(b'[', b'>', self.upto(from, cap))
+            .ok_or_else(|| self.not_found(cap, i, what))?
+            + from;
+        if self.text.as_bytes()[at] == b'>' {
             return Ok(at + 1);
         }
-        let close = self.find_after(at + 1, b"]")?;
-        self.find_after(close, b">")
-    }
-
-    /// The offset just after the first `needle` at or after `from`.
-    fn find_after(&self, from: usize, needle: &[u8]) -> Result<usize, ScanError> {
-        match memmem::find(&self.text.as_bytes()[from..], needle) {
-            Some(n) => Ok(from + n + needle.len()),
-            None => Err(self.at_end()),
-        }
+        let close = self.find_after(at + 1, b"]", cap, i, what)?;
+        self.find_after(close, b">", cap, i, what)
     }
 
     /// Reads the start tag at `i` (`<name attrs>` or `<name attrs/>`).
@@ -213,7 +278,9 @@ impl<'a> Scanner<'a> {
             self.pos = i + 1 + len;
             return Ok(tok);
         }
-        let name_end = self.name_end(i + 1)?;
+        let what = Item::Markup("a tag");
+        let cap = self.cap(i);
+        let name_end = self.name_end(i + 1, cap, i, what)?;
         let tag = self.tag(i, i + 1, name_end)?;
         // The usual `<name>` and `<name/>` need no search.
         match (b[name_end], b.get(name_end + 1)) {
@@ -221,7 +288,7 @@ impl<'a> Scanner<'a> {
                 self.pos = name_end + 1;
                 return Ok(Tok::Open(tag));
             }
-            (b'/', Some(b'>')) => {
+            (b'/', Some(b'>')) if name_end + 2 <= cap => {
                 self.pos = name_end + 2;
                 return Ok(Tok::Empty(tag));
             }
@@ -231,7 +298,9 @@ impl<'a> Scanner<'a> {
         // honouring quotes, which may hold `>`.
         let mut j = name_end;
         loop {
-            let at = memchr3(b'>', b'"', b'\'', &b[j..]).ok_or_else(|| self.at_end())? + j;
+            let at = memchr3(b'>', b'"', b'\'', self.upto(j, cap))
+                .ok_or_else(|| self.not_found(cap, i, what))?
+                + j;
             if b[at] == b'>' {
                 self.pos = at + 1;
                 let empty = b[at - 1] == b'/' && at > name_end;
@@ -241,40 +310,45 @@ impl<'a> Scanner<'a> {
                     Tok::Open(tag)
                 });
             }
-            j = memchr(b[at], &b[at + 1..]).ok_or_else(|| self.at_end())? + at + 2;
+            j = memchr(b[at], self.upto(at + 1, cap))
+                .ok_or_else(|| self.not_found(cap, i, what))?
+                + at
+                + 2;
         }
     }
 
     /// Reads the end tag at `i` (`</name>`, whitespace allowed before `>`).
     fn end_tag(&mut self, i: usize) -> Result<Tag, ScanError> {
-        let b = self.text.as_bytes();
-        let name_end = self.name_end(i + 2)?;
+        let what = Item::Markup("an end tag");
+        let cap = self.cap(i);
+        let name_end = self.name_end(i + 2, cap, i, what)?;
         let tag = self.tag(i, i + 2, name_end)?;
-        let mut j = name_end;
-        while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\n' | b'\r') {
-            j += 1;
-        }
-        match b.get(j) {
+        let rest = self.upto(name_end, cap);
+        let blank = rest
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .count();
+        match rest.get(blank) {
             Some(b'>') => {
-                self.pos = j + 1;
+                self.pos = name_end + blank + 1;
                 Ok(tag)
             }
             Some(_) => Err(malformed(i, format!("bad end tag </{}", tag.name()))),
-            None => Err(self.at_end()),
+            None => Err(self.not_found(cap, i, what)),
         }
     }
 
-    /// Where the element name starting at `from` ends.
-    fn name_end(&self, from: usize) -> Result<usize, ScanError> {
-        let b = self.text.as_bytes();
-        let mut j = from;
-        while j < b.len() && !matches!(b[j], b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>') {
-            j += 1;
+    /// Where the element name starting at `from` ends; it must end before
+    /// `cap`, the end of the tag `what` starting at `at`.
+    fn name_end(&self, from: usize, cap: usize, at: usize, what: Item) -> Result<usize, ScanError> {
+        let rest = self.upto(from, cap);
+        match rest
+            .iter()
+            .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>'))
+        {
+            Some(n) => Ok(from + n),
+            None => Err(self.not_found(cap, at, what)),
         }
-        if j == b.len() {
-            return Err(self.at_end());
-        }
-        Ok(j)
     }
 
     /// The plist tag named `text[from..to]`, for the markup at `i`.
@@ -291,96 +365,11 @@ impl<'a> Scanner<'a> {
             )
         })
     }
-
-    /// The text content of the element `tag` just opened, up to and
-    /// including its end tag: borrowed from the input unless it holds
-    /// entities, CDATA, comments or carriage returns.
-    pub(super) fn text(&mut self, tag: Tag) -> Result<Cow<'a, str>, ScanError> {
-        let b = self.text.as_bytes();
-        let start = self.pos;
-        let special = self.find_special(start)?;
-        // The common case: plain text directly followed by `</tag>`.
-        if let Some(after) = tag.closes_at(&b[special..]) {
-            self.pos = special + after;
-            return Ok(Cow::Borrowed(&self.text[start..special]));
-        }
-        self.text_slow(tag, start)
-    }
-
-    /// The first `<`, `&` or CR at or after `start`.
-    fn find_special(&self, start: usize) -> Result<usize, ScanError> {
-        bytes::find_special(self.text.as_bytes(), start).ok_or_else(|| self.at_end())
-    }
-
-    /// [`Self::text`] for everything but the common case. Kept out of line
-    /// so that the fast path stays small.
-    #[cold]
-    #[inline(never)]
-    fn text_slow(&mut self, tag: Tag, start: usize) -> Result<Cow<'a, str>, ScanError> {
-        let b = self.text.as_bytes();
-        let mut out: Cow<'a, str> = Cow::Borrowed("");
-        let mut pos = start;
-        loop {
-            let lt = memchr(b'<', &b[pos..]).ok_or_else(|| self.at_end())? + pos;
-            let piece = quick_xml::escape::unescape(&self.text[pos..lt]).map_err(|e| {
-                malformed(
-                    pos,
-                    format!("bad entity or lone '&' in <{}>: {e}", tag.name()),
-                )
-            })?;
-            append(&mut out, piece);
-            let rest = &b[lt..];
-            pos = match rest.get(1) {
-                None => return Err(self.at_end()),
-                Some(b'/') => {
-                    let closing = self.end_tag(lt)?;
-                    if closing != tag {
-                        return Err(malformed(
-                            lt,
-                            format!("</{}> closes <{}>", closing.name(), tag.name()),
-                        ));
-                    }
-                    break;
-                }
-                Some(b'!') if rest.starts_with(b"<!--") => self.find_after(lt + 4, b"-->")?,
-                Some(b'!') if rest.starts_with(b"<![CDATA[") => {
-                    let end = self.find_after(lt + 9, b"]]>")?;
-                    append(&mut out, Cow::Borrowed(&self.text[lt + 9..end - 3]));
-                    end
-                }
-                Some(b'?') => self.find_after(lt + 2, b"?>")?,
-                Some(b'!')
-                    if [&b"<!--"[..], b"<![CDATA["]
-                        .iter()
-                        .any(|m| m.starts_with(rest)) =>
-                {
-                    return Err(self.at_end())
-                }
-                Some(_) => return Err(malformed(lt, format!("markup inside <{}>", tag.name()))),
-            };
-        }
-        // XML turns CRLF and lone CR into LF inside text; an export with
-        // CRLF line endings must give the same strings as one with LF.
-        if out.contains('\r') {
-            out = Cow::Owned(out.replace("\r\n", "\n").replace('\r', "\n"));
-        }
-        Ok(out)
-    }
 }
 
-fn malformed(at: usize, reason: impl Into<String>) -> ScanError {
+pub(super) fn malformed(at: usize, reason: impl Into<String>) -> ScanError {
     ScanError::Malformed {
         at,
         reason: reason.into(),
-    }
-}
-
-/// Appends `piece` to `out`, borrowing when `out` is still empty so that
-/// one-piece text costs no allocation.
-fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
-    if out.is_empty() {
-        *out = piece;
-    } else {
-        out.to_mut().push_str(&piece);
     }
 }

@@ -13,6 +13,12 @@ use super::lexer::{Begun, Lexer};
 use super::token::{Tag, Tok};
 use crate::sources::LibraryError;
 
+/// Containers open at once, at most, in a value being skipped. Real exports
+/// nest a few levels (a playlist's items); each open one costs a stack
+/// entry, so a hostile file of nothing but `<array>` would otherwise grow
+/// the stack by one entry per 7 bytes of file.
+pub(super) const MAX_DEPTH: usize = 512;
+
 /// One open container of a value being skipped.
 #[derive(Debug)]
 pub(super) struct Open<'k> {
@@ -67,7 +73,7 @@ impl<'a> Lexer<'a> {
         key: Cow<'_, str>,
     ) -> Result<(), LibraryError> {
         let mut resume = 0;
-        self.skip_open(&mut start(tag, key), &mut resume)
+        self.skip_open(&mut start(tag, key), &mut resume, false)
     }
 
     /// Reads on until every container of `stack` is closed.
@@ -77,17 +83,22 @@ impl<'a> Lexer<'a> {
     /// an error, `stack` and `resume` are the state before the failed step:
     /// when the error only says the input ran out ([`Lexer::ran_out`]), the
     /// caller picks up from there with more input.
+    ///
+    /// With `items`, each step is an item of its own ([`Lexer::start_item`]):
+    /// how a value outside the Tracks dict is skipped, which may be bigger
+    /// than any item.
     pub(super) fn skip_open<'k>(
         &mut self,
         stack: &mut Vec<Open<'k>>,
         resume: &mut usize,
+        items: bool,
     ) -> Result<(), LibraryError>
     where
         'a: 'k,
     {
         while let Some(top) = stack.last() {
             let (tag, want_key) = (top.tag, top.want_key);
-            *resume = self.pos();
+            *resume = if items { self.start_item() } else { self.pos() };
             let tok = self.next()?;
             match (tag, want_key, tok) {
                 (_, _, Tok::Eof) => return Err(self.truncated()),
@@ -125,7 +136,7 @@ impl<'a> Lexer<'a> {
     where
         'a: 'k,
     {
-        let inner = match self.begin_value(tok)? {
+        let inner = match self.begin_value(tok, key_of(stack))? {
             Some(Begun::Value(_)) => None,
             Some(Begun::Container(inner)) => Some(inner),
             None if tag == Tag::Dict => return Err(self.no_value(key_of(stack), tok)),
@@ -140,6 +151,13 @@ impl<'a> Lexer<'a> {
             top.want_key = true;
         }
         if let Some(inner) = inner {
+            if stack.len() >= MAX_DEPTH {
+                return Err(self.malformed_here(format!(
+                    "containers nested more than {MAX_DEPTH} deep in the value of \"{}\"; no \
+                     library nests more than a few levels",
+                    key_of(stack)
+                )));
+            }
             stack.push(Open {
                 tag: inner,
                 key: None,

@@ -9,7 +9,7 @@ use trackcache_protocol::Track;
 
 use super::tests::{entry, kv, library, parse_xml, playlists, stream, PROLOG, WHOLE};
 use crate::sources::lines::Lines;
-use crate::sources::{parse_stream, LibraryErrorKind, LibraryFormat};
+use crate::sources::{parse_stream, LibraryErrorKind, LibraryFormat, Limits};
 
 /// A document with every quirk the parser accepts, so that with small
 /// chunks a boundary falls inside every kind of token: the BOM, comments,
@@ -202,11 +202,17 @@ fn short_and_interrupted_reads() {
         calls: 0,
     };
     let mut tracks = Vec::new();
-    let meta = parse_stream(LibraryFormat::AppleXml, &mut reader, &mut |t| {
-        tracks.push(t)
-    })
+    let outcome = parse_stream(
+        LibraryFormat::AppleXml,
+        &Limits::default(),
+        &mut reader,
+        &mut |t| tracks.push(t),
+    )
     .unwrap();
-    assert_eq!((tracks, meta), (expected.tracks, expected.meta));
+    assert_eq!(
+        (tracks, outcome.meta, outcome.warnings),
+        (expected.tracks, expected.meta, expected.warnings)
+    );
 }
 
 /// A reader that fails after `ok` bytes.
@@ -235,7 +241,11 @@ fn a_failing_reader_is_a_read_error_where_it_failed() {
     for ok in (0..bytes.len()).step_by(7) {
         for (chunk, threads) in [(WHOLE, 1), (50, 2), (3, 1)] {
             let mut reader = Failing { rest: bytes, ok };
-            let tuning = super::Tuning { chunk, threads };
+            let tuning = super::Tuning {
+                chunk,
+                threads,
+                limits: Limits::default(),
+            };
             let err = super::parse_stream(&mut reader, &mut drop, tuning).expect_err("fails");
             assert_eq!(err.kind(), LibraryErrorKind::Read, "after {ok}: {err}");
             // Where the bytes read end (a CR there counts as a line break:
@@ -266,9 +276,12 @@ fn every_track_is_handed_over_in_file_order_duplicates_included() {
         "",
     );
     let mut seen: Vec<Track> = Vec::new();
-    parse_stream(LibraryFormat::AppleXml, &mut doc.as_bytes(), &mut |t| {
-        seen.push(t)
-    })
+    parse_stream(
+        LibraryFormat::AppleXml,
+        &Limits::default(),
+        &mut doc.as_bytes(),
+        &mut |t| seen.push(t),
+    )
     .unwrap();
     let names: Vec<_> = seen
         .iter()

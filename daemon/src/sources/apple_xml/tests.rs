@@ -5,7 +5,7 @@
 use trackcache_protocol::{MediaFlags, Track};
 
 use super::Tuning;
-use crate::sources::{parse, LibraryError, LibraryFormat, ParsedLibrary};
+use crate::sources::{parse, LibraryError, LibraryFormat, Limits, ParsedLibrary};
 
 pub(super) const PROLOG: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <!DOCTYPE plist PUBLIC \"-//Apple Computer//DTD PLIST 1.0//EN\" \
@@ -51,10 +51,28 @@ pub(super) fn stream(
     chunk: usize,
     threads: usize,
 ) -> Result<ParsedLibrary, LibraryError> {
+    stream_with(doc, chunk, threads, Limits::default())
+}
+
+/// [`stream`] with other limits.
+pub(super) fn stream_with(
+    doc: &[u8],
+    chunk: usize,
+    threads: usize,
+    limits: Limits,
+) -> Result<ParsedLibrary, LibraryError> {
     let mut tracks = Vec::new();
-    let tuning = Tuning { chunk, threads };
-    let meta = super::parse_stream(&mut &doc[..], &mut |t| tracks.push(t), tuning)?;
-    Ok(ParsedLibrary { tracks, meta })
+    let tuning = Tuning {
+        chunk,
+        threads,
+        limits,
+    };
+    let outcome = super::parse_stream(&mut &doc[..], &mut |t| tracks.push(t), tuning)?;
+    Ok(ParsedLibrary {
+        tracks,
+        meta: outcome.meta,
+        warnings: outcome.warnings,
+    })
 }
 
 /// A chunk bigger than any test document: one window, as a slice parse.

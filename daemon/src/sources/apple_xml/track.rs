@@ -11,7 +11,7 @@ use trackcache_protocol::Track;
 
 use super::lexer::{Lexer, Place};
 use super::token::{Tag, Tok};
-use super::values::{bool_value, date_value, int_value, string_value};
+use super::values::{bool_value, date_value, ranged, string_value};
 use crate::sources::LibraryError;
 
 /// Reads the start of the `Tracks` value: true when it is a `<dict>` with
@@ -38,7 +38,9 @@ pub(super) enum Entries {
 /// exactly at byte `stop_at`.
 ///
 /// Before each entry, `entry` is set to where it starts: when the input
-/// runs out in the middle of one, the caller knows where to pick up.
+/// runs out in the middle of one, the caller knows where to pick up. Each
+/// entry is an item of the lexer ([`Lexer::start_item`]): bounded, and its
+/// dropped values forgotten if it is read again.
 pub(super) fn read_entries<'a>(
     lx: &mut Lexer<'a>,
     sink: &mut dyn FnMut(Track),
@@ -47,7 +49,7 @@ pub(super) fn read_entries<'a>(
 ) -> Result<Entries, LibraryError> {
     loop {
         lx.set_place(Place::Tracks);
-        let at = lx.skip_whitespace();
+        let at = lx.start_item();
         if stop_at == Some(at) {
             return Ok(Entries::Stopped);
         }
@@ -244,7 +246,7 @@ fn read_field<'a>(
     let k = field.key();
     let m = &mut t.media;
     match field {
-        Field::TrackId => t.track_id = unsigned(int_value(lx, k)?),
+        Field::TrackId => t.track_id = ranged(lx, k, any)?,
         Field::PersistentId => *persistent_id = string_value(lx, k)?,
         Field::Name => t.name = string_value(lx, k)?,
         Field::Artist => t.artist = string_value(lx, k)?,
@@ -255,19 +257,17 @@ fn read_field<'a>(
         Field::Kind => t.kind = string_value(lx, k)?,
         Field::TrackType => t.track_type = string_value(lx, k)?,
         Field::Location => t.location = string_value(lx, k)?,
-        Field::Size => t.size = unsigned(int_value(lx, k)?),
-        Field::TotalTime => t.duration_ms = unsigned(int_value(lx, k)?),
-        Field::TrackNumber => t.track_number = unsigned(int_value(lx, k)?),
-        Field::TrackCount => t.track_count = unsigned(int_value(lx, k)?),
-        Field::DiscNumber => t.disc_number = unsigned(int_value(lx, k)?),
-        Field::DiscCount => t.disc_count = unsigned(int_value(lx, k)?),
-        Field::PlayCount => t.play_count = unsigned(int_value(lx, k)?),
-        Field::SkipCount => t.skip_count = unsigned(int_value(lx, k)?),
-        Field::Rating => t.rating = unsigned(int_value(lx, k)?).filter(|r: &u8| *r <= 100),
+        Field::Size => t.size = ranged(lx, k, any)?,
+        Field::TotalTime => t.duration_ms = ranged(lx, k, any)?,
+        Field::TrackNumber => t.track_number = ranged(lx, k, any)?,
+        Field::TrackCount => t.track_count = ranged(lx, k, any)?,
+        Field::DiscNumber => t.disc_number = ranged(lx, k, any)?,
+        Field::DiscCount => t.disc_count = ranged(lx, k, any)?,
+        Field::PlayCount => t.play_count = ranged(lx, k, any)?,
+        Field::SkipCount => t.skip_count = ranged(lx, k, any)?,
+        Field::Rating => t.rating = ranged(lx, k, |r: &u8| *r <= 100)?,
         // A negative year makes no sense; keep it unknown.
-        Field::Year => {
-            t.year = unsigned::<u32>(int_value(lx, k)?).and_then(|y| i32::try_from(y).ok())
-        }
+        Field::Year => t.year = ranged(lx, k, |y: &i32| *y >= 0)?,
         Field::DateModified => t.date_modified = date_value(lx, k)?,
         Field::DateAdded => t.date_added = date_value(lx, k)?,
         Field::ReleaseDate => t.release_date = date_value(lx, k)?,
@@ -288,10 +288,9 @@ fn read_field<'a>(
     Ok(())
 }
 
-/// A count, size or duration: `None` when negative or too big for `T`,
-/// where keeping a wrapped or clamped number would be a lie.
-fn unsigned<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
-    value.and_then(|v| T::try_from(v).ok())
+/// Any value of the field's type is fine.
+fn any<T>(_: &T) -> bool {
+    true
 }
 
 /// A media flag: `<true/>` sets it; `<false/>`, another value type or a

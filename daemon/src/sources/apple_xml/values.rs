@@ -3,9 +3,14 @@
 //!
 //! Each reader first tries the plain spelling of the element it expects
 //! (`<string>` right after the key), which is what nearly every value of a
-//! real export looks like, before the general path. A value of another type
-//! is validated and then treated as missing; a value of the right type that
-//! does not parse (an `<integer>` that is not a whole number) is malformed.
+//! real export looks like, before the general path.
+//!
+//! A value that is there but unusable (another type than the key's, an
+//! `<integer>` that is not a whole number, a `<date>` that is no date, a
+//! number out of its field's range) is dropped: the field is left unknown
+//! and the lexer counts a warning. The file still loads, and nothing can
+//! serve a stale answer for it: a field that becomes unknown is a change
+//! like any other, and invalidates what depends on it.
 
 use super::lexer::{Lexer, Value};
 use super::token::Tag;
@@ -18,34 +23,71 @@ pub(super) fn set<T>(field: &mut Option<T>, value: Option<T>) {
     }
 }
 
-/// The value of `key` if it is a `<string>`; other value types are
-/// validated and ignored, as a missing key would be.
+/// What a value that is not the expected type is, for messages.
+fn kind(value: &Value<'_>) -> &'static str {
+    match value {
+        Value::Str(_) => "a <string>",
+        Value::Int(_) => "an <integer>",
+        Value::Date(_) => "a <date>",
+        Value::Bool(true) => "<true/>",
+        Value::Bool(false) => "<false/>",
+        Value::Other(what) => what,
+    }
+}
+
+/// Reads the value of `key` the general way; a value that `pick` does not
+/// take is dropped with a warning that it is not `expected`.
+fn general<'a, T>(
+    lx: &mut Lexer<'a>,
+    key: &str,
+    expected: &str,
+    pick: impl FnOnce(Value<'a>) -> Result<T, Value<'a>>,
+) -> Result<Option<T>, LibraryError> {
+    let at = lx.skip_whitespace();
+    match pick(lx.value(key)?) {
+        Ok(v) => Ok(Some(v)),
+        Err(other) => {
+            let what = kind(&other);
+            lx.drop_value(at, key, || format!("is {what}, not {expected}"));
+            Ok(None)
+        }
+    }
+}
+
+/// The value of `key` if it is a `<string>`.
 pub(super) fn string_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<String>, LibraryError> {
     if lx.eat(b"<string>") {
-        return Ok(Some(lx.text(Tag::String)?.into_owned()));
+        return Ok(Some(lx.value_text(Tag::String, key)?.into_owned()));
     }
-    Ok(match lx.value(key)? {
-        Value::Str(s) => Some(s.into_owned()),
-        _ => None,
+    general(lx, key, "a <string>", |v| match v {
+        Value::Str(s) => Ok(s.into_owned()),
+        v => Err(v),
     })
 }
 
-/// The value of `key` if it is an `<integer>`; an `<integer>` that is not a
-/// 64-bit whole number is a malformed file.
+/// The value of `key` if it is an `<integer>` holding a 64-bit whole number.
 pub(super) fn int_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<i64>, LibraryError> {
+    let at = lx.skip_whitespace();
     let text = if lx.eat(b"<integer>") {
-        lx.text(Tag::Integer)?
+        lx.value_text(Tag::Integer, key)?
     } else {
-        let Value::Int(text) = lx.value(key)? else {
-            return Ok(None);
-        };
-        text
+        match general(lx, key, "an <integer>", |v| match v {
+            Value::Int(text) => Ok(text),
+            v => Err(v),
+        })? {
+            Some(text) => text,
+            None => return Ok(None),
+        }
     };
     match parse_integer(&text) {
         Ok(n) => Ok(Some(n)),
-        Err(e) => Err(lx.malformed_here(format!(
-            "the <integer> of \"{key}\" is {text:?}, which is not a 64-bit whole number ({e})"
-        ))),
+        Err(e) => {
+            lx.drop_value(at, key, || {
+                let text = shown(&text);
+                format!("is the <integer> {text:?}, which is not a 64-bit whole number ({e})")
+            });
+            Ok(None)
+        }
     }
 }
 
@@ -61,32 +103,69 @@ fn parse_integer(text: &str) -> Result<i64, std::num::ParseIntError> {
     text.trim().parse::<i64>()
 }
 
-/// The value of `key` as Unix seconds if it is a `<date>`; a `<date>` that
-/// does not parse is a malformed file.
-pub(super) fn date_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<i64>, LibraryError> {
-    let text = if lx.eat(b"<date>") {
-        lx.text(Tag::Date)?
-    } else {
-        let Value::Date(text) = lx.value(key)? else {
-            return Ok(None);
-        };
-        text
+/// The value of `key` as `T` if it is an `<integer>` in `T`'s range (and
+/// `ok` for it): counts, sizes and durations are never negative, and a
+/// wrapped or clamped number would be a lie.
+pub(super) fn ranged<T: TryFrom<i64>>(
+    lx: &mut Lexer<'_>,
+    key: &str,
+    ok: impl FnOnce(&T) -> bool,
+) -> Result<Option<T>, LibraryError> {
+    let at = lx.skip_whitespace();
+    let Some(n) = int_value(lx, key)? else {
+        return Ok(None);
     };
-    match crate::sources::plist_date::parse_plist_date(&text) {
-        Some(seconds) => Ok(Some(seconds)),
-        None => Err(lx.malformed_here(format!(
-            "the <date> of \"{key}\" is {text:?}, not a date like 2020-09-09T10:11:28Z"
-        ))),
+    match T::try_from(n).ok().filter(ok) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            lx.drop_value(at, key, || format!("is {n}, out of range"));
+            Ok(None)
+        }
     }
 }
 
-/// The value of `key` if it is `<true/>` or `<false/>`; `None` otherwise.
+/// The value of `key` as Unix seconds if it is a `<date>` that parses (see
+/// `plist_date`).
+pub(super) fn date_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<i64>, LibraryError> {
+    let at = lx.skip_whitespace();
+    let text = if lx.eat(b"<date>") {
+        lx.value_text(Tag::Date, key)?
+    } else {
+        match general(lx, key, "a <date>", |v| match v {
+            Value::Date(text) => Ok(text),
+            v => Err(v),
+        })? {
+            Some(text) => text,
+            None => return Ok(None),
+        }
+    };
+    match crate::sources::plist_date::parse_plist_date(&text) {
+        Some(seconds) => Ok(Some(seconds)),
+        None => {
+            lx.drop_value(at, key, || {
+                let text = shown(&text);
+                format!("is the <date> {text:?}, not a date like 2020-09-09T10:11:28Z")
+            });
+            Ok(None)
+        }
+    }
+}
+
+/// At most the first 40 characters of `text`, for a message.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The value of `key` if it is `<true/>` or `<false/>`.
 pub(super) fn bool_value(lx: &mut Lexer<'_>, key: &str) -> Result<Option<bool>, LibraryError> {
     if lx.eat(b"<true/>") {
         return Ok(Some(true));
     }
-    Ok(match lx.value(key)? {
-        Value::Bool(b) => Some(b),
-        _ => None,
+    general(lx, key, "<true/> or <false/>", |v| match v {
+        Value::Bool(b) => Ok(b),
+        v => Err(v),
     })
 }

@@ -10,6 +10,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use super::piece::{read_ahead, Parsed};
+use crate::sources::Limits;
 
 /// A piece for the worker: its bytes and their file offset.
 struct Job {
@@ -31,14 +32,17 @@ pub(super) struct Worker<'scope> {
 impl<'scope> Worker<'scope> {
     /// Starts the thread in `scope`; `None` if no thread can be had (the
     /// pipeline then reads everything itself).
-    pub(super) fn spawn<'env>(scope: &'scope Scope<'scope, 'env>) -> Option<Self> {
+    pub(super) fn spawn<'env>(scope: &'scope Scope<'scope, 'env>, limits: Limits) -> Option<Self> {
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (result_tx, results) = mpsc::channel::<Parsed>();
         let handle = std::thread::Builder::new()
             .name("library-parse".into())
             .spawn_scoped(scope, move || {
                 for job in job_rx {
-                    if result_tx.send(read_ahead(job.bytes, job.base)).is_err() {
+                    if result_tx
+                        .send(read_ahead(job.bytes, job.base, limits))
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -141,11 +141,6 @@ fn bad_records_name_the_track() {
     assert_eq!(e.position().line, 2);
     assert!(e.to_string().contains("3 fields"), "{e}");
 
-    let mut bad_date = rec("1A2B3C4D5E6F7A8B");
-    bad_date.added = "yesterday";
-    let e = tracks(&output(&[bad_date])).unwrap_err();
-    assert!(e.to_string().contains("date_added"), "{e}");
-
     let e = tracks(&output(&[rec("not an id")])).unwrap_err();
     assert!(e.to_string().contains("Persistent ID"), "{e}");
 }
@@ -156,4 +151,45 @@ fn a_trailing_record_separator_is_fine() {
     out.pop();
     out.push(RECORD_SEP);
     assert_eq!(tracks(&out).unwrap().len(), 1);
+}
+
+#[test]
+fn a_date_or_year_that_does_not_parse_is_dropped_with_a_warning() {
+    let mut bad = rec("1A2B3C4D5E6F7A8B");
+    bad.added = "yesterday";
+    bad.year = "MCMLXXIX";
+    let lib = parse(
+        LibraryFormat::AppleScriptRecords,
+        &output(&[bad, rec("00000000000000FF")]),
+    )
+    .unwrap();
+    assert_eq!(lib.tracks.len(), 2);
+    assert_eq!((lib.tracks[0].date_added, lib.tracks[0].year), (None, None));
+    assert_eq!(lib.warnings.count, 2);
+    let first = lib.warnings.first.unwrap();
+    for part in ["record 1", "1A2B3C4D5E6F7A8B", "date_added", "yesterday"] {
+        assert!(first.contains(part), "{first} lacks {part}");
+    }
+}
+
+#[test]
+fn fields_and_records_are_bounded() {
+    let limits = crate::sources::Limits {
+        max_field_bytes: 1024,
+    };
+    let long = "x".repeat(1025);
+    let mut over = rec("1A2B3C4D5E6F7A8B");
+    over.album = &long;
+    let e =
+        crate::sources::parse_with(LibraryFormat::AppleScriptRecords, &limits, &output(&[over]))
+            .unwrap_err();
+    assert_eq!(e.kind(), LibraryErrorKind::TooLarge, "{e}");
+    assert!(e.to_string().contains("the album field of record 1"), "{e}");
+    let fits = "x".repeat(1024);
+    let mut ok = rec("1A2B3C4D5E6F7A8B");
+    ok.album = &fits;
+    assert!(
+        crate::sources::parse_with(LibraryFormat::AppleScriptRecords, &limits, &output(&[ok]))
+            .is_ok()
+    );
 }
